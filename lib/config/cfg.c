@@ -810,3 +810,13 @@ bool nn_cfg_is_null(const nn_cfg *node)
     return t[0] == '\0' || strcmp(t, "~") == 0 || strcmp(t, "null") == 0 ||
            strcmp(t, "Null") == 0 || strcmp(t, "NULL") == 0;
 }
+
+void nn_cfg_make_map(nn_cfg *node)
+{
+    node->kind = NN_CFG_MAP;
+    node->text = NULL;
+    node->quoted = false;
+    node->n = 0;
+    node->items = NULL;
+    node->keys = NULL;
+}

@@ -1,0 +1,78 @@
+/* activation.c — Activation: y = f(x) elementwise (softmax over the last axis). */
+#include <stddef.h>
+#include <string.h>
+
+#include "layers/act.h"
+#include "layers/layer.h"
+
+typedef struct activation_cfg {
+    int activation; /* nn_act */
+} activation_cfg;
+
+static const nn_key activation_keys[] = {
+    {"activation", NN_T_ENUM, NULL, offsetof(activation_cfg, activation), 0, 0, 0, nn_act_names},
+    {NULL, 0, NULL, 0, 0, 0, 0, NULL},
+};
+
+static nn_status activation_infer(nn_node *n, nn_error *err)
+{
+    (void)err;
+    n->shape = n->in_shape[0];
+    return NN_OK;
+}
+
+static double activation_flops(const nn_node *n)
+{
+    return (double)nn_node_numel(n);
+}
+
+/* forward:  y = f(x)
+ * backward: dx (+)= dy · f'(x), written with y: relu [y > 0], sigmoid y(1-y), tanh 1-y²,
+ *           softmax y_i (dy_i - Σ dy_j y_j). dy is turned into dz in place first. */
+static void activation_forward(nn_node *n, const nn_ctx *ctx)
+{
+    const activation_cfg *c = n->cfg;
+    size_t cols = (size_t)nn_shape_last(&n->shape);
+    size_t rows = (size_t)ctx->batch * nn_node_numel(n) / cols;
+    memcpy(n->y, n->x[0], rows * cols * sizeof(float));
+    if (!n->softmax_in_loss)
+        nn_act_forward((nn_act)c->activation, n->y, rows, cols, ctx->pool);
+}
+
+static void activation_backward(nn_node *n, const nn_ctx *ctx)
+{
+    const activation_cfg *c = n->cfg;
+    if (!n->dx[0])
+        return;
+    size_t cols = (size_t)nn_shape_last(&n->shape);
+    size_t rows = (size_t)ctx->batch * nn_node_numel(n) / cols;
+    size_t total = rows * cols;
+    if (!n->softmax_in_loss)
+        nn_act_backward((nn_act)c->activation, n->y, n->dy, rows, cols, ctx->pool);
+    float *dx = n->dx[0];
+    if (n->dx_overwrite[0])
+        memcpy(dx, n->dy, total * sizeof(float));
+    else
+        for (size_t i = 0; i < total; i++)
+            dx[i] += n->dy[i];
+}
+
+static int activation_final(const nn_node *n)
+{
+    return ((const activation_cfg *)n->cfg)->activation;
+}
+
+const nn_layer_ops nn_activation_ops = {
+    .type = "activation",
+    .keras_class = "Activation",
+    .main_key = "activation",
+    .schema = activation_keys,
+    .cfg_size = sizeof(activation_cfg),
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .infer = activation_infer,
+    .flops = activation_flops,
+    .forward = activation_forward,
+    .backward = activation_backward,
+    .final_activation = activation_final,
+};

@@ -1,0 +1,75 @@
+/* node.c — helpers every layer uses: declaring parameters, sizes, the registry lookup. */
+#include <string.h>
+
+#include "core/util.h"
+#include "layers/layer.h"
+
+nn_param *nn_node_add_param(nn_node *n, const char *name, nn_shape shape, bool trainable,
+                            nn_init_kind init)
+{
+    if (n->n_params >= NN_MAX_PARAMS)
+        return NULL;
+    nn_param *p = &n->param[n->n_params++];
+    memset(p, 0, sizeof *p);
+    nn_strlcpy(p->name, name, sizeof p->name);
+    p->shape = shape;
+    p->trainable = trainable;
+    p->init = init;
+    /* Keras _compute_fans for a 2-D kernel: fan_in = shape[0], fan_out = shape[1]. */
+    if (shape.rank >= 2) {
+        p->fan_in = shape.dim[0];
+        p->fan_out = shape.dim[1];
+    } else {
+        p->fan_in = p->fan_out = shape.rank == 1 ? shape.dim[0] : 1;
+    }
+    return p;
+}
+
+size_t nn_node_in_numel(const nn_node *n, int k)
+{
+    return nn_shape_numel(&n->in_shape[k]);
+}
+
+size_t nn_node_numel(const nn_node *n)
+{
+    return nn_shape_numel(&n->shape);
+}
+
+const nn_layer_ops *nn_layer_find(const char *type)
+{
+    for (int i = 0; nn_layer_registry[i]; i++)
+        if (strcmp(nn_layer_registry[i]->type, type) == 0)
+            return nn_layer_registry[i];
+    return NULL;
+}
+
+/* InputLayer: the model's input; the trainer writes each batch into its y. */
+static nn_status input_infer(nn_node *n, nn_error *err)
+{
+    (void)err;
+    n->shape = n->in_shape[0];
+    return NN_OK;
+}
+
+static double no_flops(const nn_node *n)
+{
+    (void)n;
+    return 0.0;
+}
+
+static void no_op(nn_node *n, const nn_ctx *ctx)
+{
+    (void)n;
+    (void)ctx;
+}
+
+const nn_layer_ops nn_input_ops = {
+    .type = "input",
+    .keras_class = "InputLayer",
+    .min_inputs = 0,
+    .max_inputs = 0,
+    .infer = input_infer,
+    .flops = no_flops,
+    .forward = no_op,
+    .backward = no_op,
+};
