@@ -1,0 +1,42 @@
+/* run.h — one experiment from config file to run directory; and `check`.
+ *
+ * nn_run: read the config (+ overrides), build and plan the model, load the data, create
+ * the run directory, write config.yaml (resolved) and model.txt, train with progress and
+ * history.csv, evaluate on the test set, write results.json. Configuration and data are
+ * checked before anything is written, so a bad config or data set leaves no run directory.
+ */
+#ifndef NN_TRAIN_RUN_H
+#define NN_TRAIN_RUN_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "core/error.h"
+
+typedef struct nn_run_options {
+    const char *config_path;
+    const char *const *overrides; /* "a.b.c=VALUE", applied in order */
+    int n_overrides;
+    const char *out_dir;          /* exact run directory (--out), or NULL */
+    const char *runs_root;        /* parent of <name>/<run-id>; NULL = "runs" */
+    int threads;                  /* >= 1 */
+    FILE *out;                    /* progress and messages; NULL = silent */
+    bool live;                    /* out is a terminal: draw a live bar */
+    volatile sig_atomic_t *interrupt;
+} nn_run_options;
+
+typedef struct nn_run_result {
+    char run_dir[1024];       /* empty when the run never got that far */
+    double test_loss, test_accuracy;
+    int epochs_run;
+    char stop_reason[256];
+} nn_run_result;
+
+nn_status nn_run(const nn_run_options *o, nn_run_result *r, nn_error *err);
+
+/* Validates the config (no data loaded, nothing trained) and prints the model summary,
+ * parameter counts, FLOPs per sample per layer and the memory estimate for the batch. */
+nn_status nn_check(const nn_run_options *o, FILE *out, nn_error *err);
+
+#endif
