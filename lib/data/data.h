@@ -6,10 +6,23 @@
  * shuffling (Keras rule). Test data gets the same preprocessing as training data.
  *
  * Search order for a data set's files (first directory holding all of them wins):
- *   1. data.dir from the config (relative paths are taken from the working directory)
+ *   1. data.dir from the config (relative paths are taken from the working directory);
+ *      when given it is the only place looked at: a directory the user named that does
+ *      not hold the set is an error, never a reason to read another copy
  *   2. $NNRUN_DATA/<dataset>
  *   3. ./data/<dataset>
  *   4. for fashion_mnist only: /usr/share/datasets/fashion-mnist (Debian dataset-fashion-mnist)
+ * Files in a place: MNIST family train-images-idx3-ubyte, train-labels-idx1-ubyte,
+ * t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (or the dotted train-images.idx3-ubyte
+ * spelling), each raw or gzip (told by magic bytes; raw preferred when both exist);
+ * CIFAR-10 data_batch_1.bin .. data_batch_5.bin and test_batch.bin (raw or .gz) in the
+ * place or in its cifar-10-batches-bin/, else the official cifar-10-binary.tar.gz read
+ * directly. data_batch_1 is required, data_batch_2..5 are used when present (a later
+ * batch without an earlier one is an error), so a prefix of the set (the shared 4,000-
+ * record subset) loads. batches.meta.txt is optional.
+ *
+ * Shapes: MNIST family [28, 28]; CIFAR-10 [32, 32, 3] channels-last (HWC, as Keras).
+ * Loading and preprocessing use the pool when given; results do not depend on its size.
  */
 #ifndef NN_DATA_DATA_H
 #define NN_DATA_DATA_H
@@ -38,11 +51,14 @@ typedef enum nn_preprocess_kind {
     NN_PP_L2_NORMALIZE, /* Keras utils.normalize(x, axis): x / ||x||_2 along axis, zero
                            norms left alone; axis counts the batch axis as 0, like Keras
                            (axis 1 of MNIST [N,28,28] = over the 28 rows of each column);
-                           negative axes count from the end                              */
+                           negative axes count from the end; axis 0 = across the samples,
+                           as Keras does it on the array it is given: the training set
+                           (validation part included) and the test set each on their own */
     NN_PP_RESHAPE,      /* new per-sample shape with the same number of elements          */
     NN_PP_STANDARDIZE,  /* per channel (last axis): (x - mean) / std, mean and std taken on
                            the training split only (after the validation split)           */
-    NN_PP_ONE_HOT       /* labels are to be treated as one-hot vectors of num_classes     */
+    NN_PP_ONE_HOT       /* labels are to be treated as one-hot vectors of num_classes;
+                           only recorded (nn_data.one_hot): labels stay int32 indices     */
 } nn_preprocess_kind;
 
 typedef struct nn_preprocess {
@@ -81,10 +97,12 @@ typedef struct nn_split {
 
 #define NN_MAX_DATA_FILES 8
 
+/* One file read, in read order (MNIST: train images, train labels, test images, test
+ * labels; CIFAR-10: data batches, test batch, batches.meta.txt; or the one archive). */
 typedef struct nn_data_file {
     char path[512];
-    char sha256[65];  /* hex of the file's bytes as stored on disk */
-    size_t bytes;
+    char sha256[65];  /* hex of the file's bytes as stored on disk (the .gz, the archive) */
+    size_t bytes;     /* size on disk */
 } nn_data_file;
 
 typedef struct nn_data {
@@ -94,18 +112,26 @@ typedef struct nn_data {
     char dir[512];                 /* the directory the files came from */
     nn_data_file files[NN_MAX_DATA_FILES];
     int n_files;
-    char class_names[16][32];      /* from batches.meta.txt for CIFAR-10; else digits/names */
+    char class_names[16][32];      /* CIFAR-10: batches.meta.txt, else the official names;
+                                      Fashion-MNIST: its names; MNIST: "0".."9"; beyond
+                                      10 classes: "10", "11", ...                      */
     double load_seconds;           /* reading + decoding + preprocessing */
     /* owned buffers */
     float *x_train_buf, *x_test_buf;
     int32_t *y_train_buf, *y_test_buf;
 } nn_data;
 
-/* Finds, reads, checks, preprocesses and splits the data set. Errors are NN_E_DATA naming
- * the file and the problem (missing set: every place looked at and the fetch command;
- * wrong magic, truncated, label out of range, count mismatch, corrupt gzip, ...), or
- * NN_E_CONFIG at a step's mark when a preprocessing step does not fit the data (reshape
- * to another size, axis out of range). `pool` may be NULL. */
+/* Finds, reads, checks, preprocesses and splits the data set. limit_train / limit_test
+ * keep the first N records (before the validation split); the validation split is the
+ * last fraction of the (limited) training set, a view. Preprocessing steps run in order on
+ * the whole training set (validation part included) and on the test set; standardize
+ * takes its statistics from the training split only. On failure *out is left empty.
+ * Errors are NN_E_DATA naming the file in err->file and the problem in err->msg (missing
+ * set: every place looked at and the fetch command, no file; wrong magic, truncated,
+ * label out of range, count mismatch, corrupt gzip, wrong record size, archive members
+ * missing, ...), NN_E_CONFIG at a step's mark when a step does not fit the data (reshape
+ * to another size, axis out of range) or at the data mark when validation_split leaves no
+ * training sample, NN_E_NOMEM. `pool` may be NULL. */
 nn_status nn_data_load(const nn_data_spec *spec, nn_pool *pool, nn_data *out, nn_error *err);
 
 void nn_data_free(nn_data *data);

@@ -76,7 +76,8 @@ static const nn_key reshape_schema[] = {
 };
 static const nn_key no_keys[] = {{.name = NULL}};
 
-/* Per step kind: its long-form schema and whether a short form exists. */
+/* Per step kind: the schema of its long form (a mapping); entry 0 is also the one value
+ * of the short form (`divide: 255`, `l2_normalize: 1`, `reshape: [784]`). */
 static const nn_key *const step_schema[] = {
     [NN_PP_DIVIDE] = divide_schema,
     [NN_PP_L2_NORMALIZE] = l2_schema,

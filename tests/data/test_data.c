@@ -422,6 +422,32 @@ static void test_preprocessing_pipeline(void **state)
     assert_null(d.x_train_buf);
 }
 
+/* The same set loaded with and without threads gives the same bytes. */
+static void test_same_with_any_thread_count(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(nn_fx_write_cifar(f->dir, 2, 700, 300, true, false), 0);
+    nn_data_spec s = spec_for(NN_DS_CIFAR10, f->dir);
+    s.validation_split = 0.2;
+    s.steps[0] = (nn_preprocess){.kind = NN_PP_DIVIDE, .value = 255};
+    s.steps[1] = (nn_preprocess){.kind = NN_PP_L2_NORMALIZE, .axis = 0};
+    s.steps[2] = (nn_preprocess){.kind = NN_PP_STANDARDIZE};
+    s.steps[3] = (nn_preprocess){.kind = NN_PP_L2_NORMALIZE, .axis = 1};
+    s.n_steps = 4;
+    nn_data one, two;
+    nn_error err;
+    assert_int_equal(nn_data_load(&s, NULL, &one, &err), NN_OK);
+    assert_int_equal(nn_data_load(&s, f->pool, &two, &err), NN_OK);
+    assert_int_equal(one.train.n, 1120);
+    assert_memory_equal(one.x_train_buf, two.x_train_buf, 1400 * 3072 * sizeof(float));
+    assert_memory_equal(one.x_test_buf, two.x_test_buf, 300 * 3072 * sizeof(float));
+    assert_memory_equal(one.y_train_buf, two.y_train_buf, 1400 * sizeof(int32_t));
+    for (int i = 0; i < one.n_files; i++)
+        assert_string_equal(one.files[i].sha256, two.files[i].sha256);
+    nn_data_free(&one);
+    nn_data_free(&two);
+}
+
 /* The real MNIST when the shared copy is there (development machines); skipped otherwise. */
 static void test_real_mnist(void **state)
 {
@@ -459,6 +485,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cifar_archive_damaged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limits_and_split, setup, teardown),
         cmocka_unit_test_setup_teardown(test_preprocessing_pipeline, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_same_with_any_thread_count, setup, teardown),
         cmocka_unit_test_setup_teardown(test_real_mnist, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
