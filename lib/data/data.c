@@ -184,17 +184,25 @@ typedef struct u8_job {
     const uint8_t *src;
     float *dst;
     size_t d;
+    float divisor;
 } u8_job;
 
 static void u8_to_float(void *arg, size_t begin, size_t end)
 {
     const u8_job *j = arg;
     size_t i = begin * j->d, last = end * j->d;
-    for (; i + 16 <= last; i += 16) /* a fixed-width inner loop vectorizes at -O2 */
-        for (int k = 0; k < 16; k++)
-            j->dst[i + k] = j->src[i + k];
+    const float div = j->divisor;
+    if (div != 1.0f) {
+        for (; i + 16 <= last; i += 16) /* a fixed-width inner loop vectorizes at -O2 */
+            for (int k = 0; k < 16; k++)
+                j->dst[i + k] = (float)j->src[i + k] / div;
+    } else {
+        for (; i + 16 <= last; i += 16)
+            for (int k = 0; k < 16; k++)
+                j->dst[i + k] = (float)j->src[i + k];
+    }
     for (; i < last; i++)
-        j->dst[i] = j->src[i];
+        j->dst[i] = (float)j->src[i] / div;
 }
 
 /* Where one split's records come from: up to 5 segments of CIFAR records, or one IDX pair. */
@@ -215,12 +223,12 @@ static nn_status alloc_split(size_t n, size_t d, float **x, int32_t **y, nn_erro
     return NN_OK;
 }
 
-/* Decodes the first n records of `src` into x[n, d], y[n]. */
-static void decode(const source *src, bool cifar, size_t n, size_t d, float *x, int32_t *y,
-                   nn_pool *pool)
+/* Decodes the first n records of `src` into x[n, d] = byte / divisor, y[n]. */
+static void decode(const source *src, bool cifar, size_t n, size_t d, float divisor, float *x,
+                   int32_t *y, nn_pool *pool)
 {
     if (!cifar) {
-        u8_job j = {src->images, x, d};
+        u8_job j = {src->images, x, d, divisor};
         nn_pool_for(pool, n, 256, u8_to_float, &j);
         for (size_t i = 0; i < n; i++)
             y[i] = src->labels[i];
@@ -229,7 +237,7 @@ static void decode(const source *src, bool cifar, size_t n, size_t d, float *x, 
     size_t done = 0;
     for (int s = 0; s < src->n_seg && done < n; s++) {
         size_t take = src->seg_n[s] < n - done ? src->seg_n[s] : n - done;
-        nn_cifar_decode(src->seg[s], take, x + done * d, y + done, pool);
+        nn_cifar_decode(src->seg[s], take, divisor, x + done * d, y + done, pool);
         done += take;
     }
 }
@@ -346,10 +354,11 @@ static void default_class_names(nn_data *out, nn_dataset_kind kind)
 
 /* --- preprocessing ------------------------------------------------------------------------- */
 
-static nn_status run_steps(const nn_data_spec *spec, nn_split *all, nn_split *test,
+/* Runs steps[first ..]: the steps before `first` were folded into the decoding. */
+static nn_status run_steps(const nn_data_spec *spec, int first, nn_split *all, nn_split *test,
                            nn_pool *pool, nn_data *out, nn_error *err)
 {
-    for (int i = 0; i < spec->n_steps; i++) {
+    for (int i = first; i < spec->n_steps; i++) {
         const nn_preprocess *step = &spec->steps[i];
         nn_channel_stats stats = {0};
         nn_status st = NN_OK;
@@ -444,8 +453,15 @@ static nn_status load(const nn_data_spec *spec, nn_pool *pool, nn_data *out, dfi
     if ((st = alloc_split(n_train, d, &out->x_train_buf, &out->y_train_buf, err)) != NN_OK ||
         (st = alloc_split(n_test, d, &out->x_test_buf, &out->y_test_buf, err)) != NN_OK)
         return st;
-    decode(&train, cifar, n_train, d, out->x_train_buf, out->y_train_buf, pool);
-    decode(&test, cifar, n_test, d, out->x_test_buf, out->y_test_buf, pool);
+    /* A leading `divide` is done while decoding: the same floats, one pass fewer. */
+    int first = 0;
+    float divisor = 1.0f;
+    if (spec->n_steps > 0 && spec->steps[0].kind == NN_PP_DIVIDE) {
+        divisor = (float)spec->steps[0].value;
+        first = 1;
+    }
+    decode(&train, cifar, n_train, d, divisor, out->x_train_buf, out->y_train_buf, pool);
+    decode(&test, cifar, n_test, d, divisor, out->x_test_buf, out->y_test_buf, pool);
 
     out->n_files = n_files;
     for (int i = 0; i < n_files; i++) {
@@ -459,7 +475,7 @@ static nn_status load(const nn_data_spec *spec, nn_pool *pool, nn_data *out, dfi
 
     nn_split all = {n_train, shape, out->x_train_buf, out->y_train_buf};
     out->test = (nn_split){n_test, shape, out->x_test_buf, out->y_test_buf};
-    if ((st = run_steps(spec, &all, &out->test, pool, out, err)) != NN_OK)
+    if ((st = run_steps(spec, first, &all, &out->test, pool, out, err)) != NN_OK)
         return st;
     nn_data_split(&all, spec->validation_split, &out->train, &out->val);
     out->load_seconds = nn_now() - t0;

@@ -72,8 +72,11 @@ nn_status nn_idx_parse(const char *name, bool gz, const uint8_t *bytes, size_t l
 nn_status nn_cifar_check(const char *name, const uint8_t *bytes, size_t len, int num_classes,
                          size_t *n, nn_error *err);
 
-/* Decodes n records into x[n, 32, 32, 3] (HWC, as Keras's cifar10.load_data) and y[n]. */
-void nn_cifar_decode(const uint8_t *records, size_t n, float *x, int32_t *y, nn_pool *pool);
+/* Decodes n records into x[n, 32, 32, 3] (HWC, as Keras's cifar10.load_data) and y[n].
+ * Each value is (float)byte / divisor (divisor 1: the byte itself), the same float as a
+ * later `divide` step would give, one pass over the data earlier. */
+void nn_cifar_decode(const uint8_t *records, size_t n, float divisor, float *x, int32_t *y,
+                     nn_pool *pool);
 
 /* Reads batches.meta.txt: one class name per line (blank lines skipped), at most 16
  * names of up to 31 bytes are kept. Returns the number of names. */

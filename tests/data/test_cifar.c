@@ -38,7 +38,7 @@ static void test_hwc_transposition(void **state)
     recs[NN_CIFAR_RECORD + 1] = 42; /* second record, red, row 0, column 0 */
     float x[2 * 3072];
     int32_t y[2];
-    nn_cifar_decode(recs, 2, x, y, NULL);
+    nn_cifar_decode(recs, 2, 1.0f, x, y, NULL);
     assert_int_equal(y[0], 3);
     assert_int_equal(y[1], 7);
     for (int h = 0; h < 32; h++)
@@ -63,8 +63,8 @@ static void test_decode_same_with_threads(void **state)
     nn_pool *pool;
     nn_error err;
     assert_int_equal(nn_pool_create(2, &pool, &err), NN_OK);
-    nn_cifar_decode(recs, n, a, ya, NULL);
-    nn_cifar_decode(recs, n, b, yb, pool);
+    nn_cifar_decode(recs, n, 1.0f, a, ya, NULL);
+    nn_cifar_decode(recs, n, 1.0f, b, yb, pool);
     assert_memory_equal(a, b, n * 3072 * sizeof *a);
     assert_memory_equal(ya, yb, n * sizeof *ya);
     nn_pool_destroy(pool);
@@ -72,6 +72,25 @@ static void test_decode_same_with_threads(void **state)
     free(b);
     free(ya);
     free(yb);
+    free(recs);
+}
+
+/* Dividing while decoding gives the floats a separate divide step gives. */
+static void test_decode_with_divisor(void **state)
+{
+    (void)state;
+    size_t n = 3, len;
+    uint8_t *recs = nn_fx_cifar_records(5, n, &len);
+    float a[3 * 3072], b[3 * 3072];
+    int32_t y[3];
+    nn_cifar_decode(recs, n, 255.0f, a, y, NULL);
+    nn_cifar_decode(recs, n, 1.0f, b, y, NULL);
+    nn_split s = {n, nn_shape_make(3, (const int[]){32, 32, 3}), b, y};
+    nn_preprocess divide = {.kind = NN_PP_DIVIDE, .value = 255};
+    nn_error err;
+    assert_int_equal(nn_preprocess_apply(&divide, &s, NULL, NULL, &err), NN_OK);
+    assert_memory_equal(a, b, sizeof a);
+    assert_float_equal(a[3 * 40 + 1], (float)recs[1 + 1024 + 40] / 255.0f, 0);
     free(recs);
 }
 
@@ -128,6 +147,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hwc_transposition),
         cmocka_unit_test(test_decode_same_with_threads),
+        cmocka_unit_test(test_decode_with_divisor),
         cmocka_unit_test(test_record_size),
         cmocka_unit_test(test_label_range),
         cmocka_unit_test(test_class_names),

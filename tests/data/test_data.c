@@ -393,6 +393,14 @@ static void test_preprocessing_pipeline(void **state)
     assert_float_equal(sum, 1.0, 1e-5);
     nn_data_free(&d);
 
+    /* a lone divide (folded into decoding) gives exactly byte / value */
+    s.n_steps = 1;
+    assert_int_equal(nn_data_load(&s, f->pool, &d, &err), NN_OK);
+    for (size_t p = 0; p < 784; p += 13)
+        assert_float_equal(d.val.x[3 * 784 + p],
+                           (float)nn_fx_pixel(13, nn_fx_label(13, 10), p, 28, 28) / 255.0f, 0);
+    nn_data_free(&d);
+
     s.steps[0] = (nn_preprocess){.kind = NN_PP_STANDARDIZE};
     s.n_steps = 1;
     assert_int_equal(nn_data_load(&s, f->pool, &d, &err), NN_OK);
