@@ -94,14 +94,16 @@ nn_status nn_pool_create(int threads, nn_pool **out, nn_error *err)
         }
         for (int i = 1; i < threads; i++) {
             worker_arg *wa = malloc(sizeof *wa);
+            if (wa) {
+                wa->pool = pool;
+                wa->index = i;
+            }
             if (!wa || pthread_create(&pool->threads[i - 1], NULL, worker_main, wa) != 0) {
                 free(wa);
                 pool->size = i; /* only the threads started so far are joined */
                 nn_pool_destroy(pool);
                 return nn_fail(err, NN_E_INTERNAL, "could not start worker thread %d", i);
             }
-            wa->pool = pool;
-            wa->index = i;
         }
     }
     *out = pool;
