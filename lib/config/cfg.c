@@ -762,18 +762,21 @@ nn_status nn_cfg_fail_choice(nn_error *err, const nn_cfg *node, const char *what
     return nn_cfg_fail(err, node, "unknown %s %s", what, tail);
 }
 
-nn_status nn_cfg_wrap_scalar(nn_cfg *node, const char *key, nn_error *err)
+nn_status nn_cfg_wrap(nn_cfg *node, const char *key, nn_error *err)
 {
-    if (!node || node->kind != NN_CFG_SCALAR)
-        return nn_fail(err, NN_E_INTERNAL, "nn_cfg_wrap_scalar: not a scalar");
+    if (!node || node->kind == NN_CFG_MAP)
+        return nn_fail(err, NN_E_INTERNAL, "nn_cfg_wrap: already a mapping");
     nn_cfg_doc *doc = node->doc;
-    nn_cfg *inner = nn_cfg__new(doc, NN_CFG_SCALAR, node->mark);
+    nn_cfg *inner = nn_cfg__new(doc, node->kind, node->mark);
     nn_cfg *k = nn_cfg__scalar(doc, key, false, node->mark);
     if (!inner || !k)
         return nn_fail(err, NN_E_NOMEM, "out of memory");
     inner->text = node->text;
     inner->quoted = node->quoted;
     inner->defaulted = node->defaulted;
+    inner->n = node->n;
+    inner->items = node->items;
+    inner->keys = node->keys;
     node->kind = NN_CFG_MAP;
     node->text = NULL;
     node->quoted = false;

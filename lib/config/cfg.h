@@ -155,9 +155,10 @@ nn_status nn_cfg_fail_choice(nn_error *err, const nn_cfg *node, const char *what
  * (distance > max(2, strlen(name)/3)). */
 const char *nn_suggest(const char *name, const char *const *choices);
 
-/* Turns scalar node `node` in place into the mapping { key: <the scalar> } so shorthand
- * like `dense: 128` becomes `dense: {units: 128}` before it is read. */
-nn_status nn_cfg_wrap_scalar(nn_cfg *node, const char *key, nn_error *err);
+/* Turns a scalar or sequence node in place into the mapping { key: <the node> } so
+ * shorthand like `dense: 128` or `reshape: [2, 3]` becomes `dense: {units: 128}` or
+ * `reshape: {target_shape: [2, 3]}` before it is read. */
+nn_status nn_cfg_wrap(nn_cfg *node, const char *key, nn_error *err);
 
 /* Sets (adds or replaces) map[key] to a new scalar with the given text, and returns it;
  * NULL on allocation failure. The new node carries the map's mark. */

@@ -216,7 +216,7 @@ static nn_status read_layer_args(builder *b, int i, nn_cfg *args)
         if (!ops->main_key)
             return nn_cfg_fail(b->err, args, "%s: takes no shorthand value; write %s: {}", what,
                                ops->type);
-        if (nn_cfg_wrap_scalar(args, ops->main_key, b->err))
+        if (nn_cfg_wrap(args, ops->main_key, b->err))
             return NN_E_CONFIG;
     }
     static const nn_key none[] = {{NULL, 0, NULL, 0, 0, 0, 0, NULL}};
@@ -419,8 +419,9 @@ static nn_status resolve_and_order(builder *b, int output, nn_graph *g)
         }
     }
     /* Kahn's algorithm; `order[pos] = old index` */
-    int *order = malloc((size_t)n * sizeof *order), *newpos = malloc((size_t)n * sizeof *newpos);
-    bool *done = calloc((size_t)n, sizeof *done);
+    size_t count = (size_t)(unsigned)n;
+    int *order = malloc(count * sizeof *order), *newpos = malloc(count * sizeof *newpos);
+    bool *done = calloc(count, sizeof *done);
     if (!order || !newpos || !done) {
         free(order);
         free(newpos);
@@ -457,7 +458,7 @@ static nn_status resolve_and_order(builder *b, int output, nn_graph *g)
         order[placed++] = pick;
     }
     free(done);
-    g->nodes = calloc((size_t)n, sizeof *g->nodes);
+    g->nodes = calloc(count, sizeof *g->nodes);
     if (!g->nodes) {
         free(order);
         free(newpos);

@@ -60,7 +60,7 @@ nn_status nn_optim_spec_read(nn_cfg *node, nn_optim_spec *spec, nn_error *err)
     spec->kind = (nn_optim_kind)kind;
     if (node->kind == NN_CFG_SCALAR) {
         /* `optimizer: adam` -> `optimizer: {adam: {}}` with the defaults written in */
-        if (nn_cfg_wrap_scalar(node, name->text, err))
+        if (nn_cfg_wrap(node, name->text, err))
             return NN_E_CONFIG;
         args = node->items[0];
         nn_cfg_make_map(args);

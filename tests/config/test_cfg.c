@@ -1385,7 +1385,7 @@ static void test_wrap_scalar(void **state)
     nn_cfg_doc *doc = load("layers:\n  - dense: 128\n  - dropout: '0.5'\n");
     nn_cfg *dense = at(nn_cfg_root(doc), "layers.0.dense");
     nn_error err;
-    assert_int_equal(nn_cfg_wrap_scalar(dense, "units", &err), NN_OK);
+    assert_int_equal(nn_cfg_wrap(dense, "units", &err), NN_OK);
     assert_int_equal(dense->kind, NN_CFG_MAP);
     assert_null(dense->text);
     assert_int_equal(dense->n, 1);
@@ -1397,10 +1397,10 @@ static void test_wrap_scalar(void **state)
     assert_non_null(nn_cfg_map_put(dense, "activation", "linear"));
 
     nn_cfg *dropout = at(nn_cfg_root(doc), "layers.1.dropout");
-    assert_int_equal(nn_cfg_wrap_scalar(dropout, "rate", &err), NN_OK);
+    assert_int_equal(nn_cfg_wrap(dropout, "rate", &err), NN_OK);
     assert_true(dropout->items[0]->quoted);
 
-    assert_int_equal(nn_cfg_wrap_scalar(dense, "units", &err), NN_E_INTERNAL);
+    assert_int_equal(nn_cfg_wrap(dense, "units", &err), NN_E_INTERNAL);
 
     char *yaml = round_trip(doc);
     assert_string_equal(yaml, "layers:\n"
