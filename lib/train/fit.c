@@ -114,7 +114,8 @@ static double run_step(nn_trainer *t, int B, long *correct)
                   .seed = (uint32_t)nn_rng_u64(&t->dropout_rng)};
     nn_graph_forward(g, &ctx);
     nn_loss_result r = apply_loss(t, B, true);
-    memset(g->grads, 0, g->n_trainable * sizeof *g->grads);
+    if (g->n_trainable)
+        memset(g->grads, 0, g->n_trainable * sizeof *g->grads);
     nn_graph_backward(g, &ctx);
     nn_optim_step(&t->opt, g->weights, g->grads, t->pool);
     if (correct)

@@ -57,6 +57,8 @@ static void run_free(run *r)
 static nn_status load_config(const nn_run_options *o, run *r, nn_error *err)
 {
     nn_status st = nn_cfg_load_file(o->config_path, &r->doc, err);
+    if (st == NN_E_IO) /* an unreadable config is the user's to fix, like a bad one */
+        st = err->code = NN_E_CONFIG;
     for (int i = 0; !st && i < o->n_overrides; i++)
         st = nn_cfg_set(r->doc, o->overrides[i], i + 1, err);
     if (!st)
