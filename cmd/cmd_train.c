@@ -1,40 +1,23 @@
-/* nnrun.c — the command line: argv, subcommands, messages, exit codes.
- *
- * Exit status: 0 success; 1 a failure while running (I/O, non-finite loss, out of
- * memory); 2 a usage, configuration or data error; 130/143 interrupted by SIGINT/SIGTERM.
- * Errors are one line on stderr: "nnrun: error: FILE:LINE:COL: message".
- */
+/* cmd_train.c — `nnrun [train] CONFIG` and `nnrun check CONFIG`: options, then nn_run or
+ * nn_check. Both take the options that shape a configuration (--set, --seed, --epochs). */
 #include <getopt.h>
 #include <stdbool.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "core/error.h"
+#include "cli.h"
 #include "core/version.h"
 #include "train/run.h"
 
 #define MAX_OVERRIDES 256
 
-static volatile sig_atomic_t interrupted; /* the signal number that asked us to stop */
-
-static void on_signal(int sig)
-{
-    if (interrupted) { /* a second signal: stop now */
-        signal(sig, SIG_DFL);
-        raise(sig);
-    }
-    interrupted = sig;
-}
-
-static const char usage_text[] =
-    "Usage: nnrun [OPTIONS] CONFIG.yaml        train the experiment CONFIG describes\n"
-    "       nnrun check [OPTIONS] CONFIG.yaml  validate it and print the model, no training\n"
+static const char train_help[] =
+    "Usage: nnrun [train] [OPTIONS] CONFIG.yaml\n"
     "\n"
-    "Trains a neural network described by a YAML file (data, model, compile, fit — the\n"
-    "cells of a Keras notebook), and leaves a run directory with config.yaml (resolved),\n"
+    "Trains the neural network a YAML file describes (data, model, compile, fit — the\n"
+    "cells of a Keras notebook) and leaves a run directory with config.yaml (resolved),\n"
     "model.txt (Keras summary), history.csv (one row per epoch) and results.json.\n"
     "\n"
     "Options:\n"
@@ -50,7 +33,8 @@ static const char usage_text[] =
     "  -V, --version        show the version\n"
     "\n"
     "Data sets are looked up in data.dir, $NNRUN_DATA/<dataset>, ./data/<dataset>, and for\n"
-    "fashion_mnist in /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist).\n"
+    "fashion_mnist in /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist);\n"
+    "scripts/get-data.sh DATASET fetches them.\n"
     "\n"
     "Examples:\n"
     "  nnrun configs/fashion_mnist.yaml\n"
@@ -58,58 +42,27 @@ static const char usage_text[] =
     "  nnrun check configs/resnet10.yaml\n"
     "\n"
     "Exit status: 0 success, 1 failure while running, 2 usage/config/data error,\n"
-    "130/143 interrupted by SIGINT/SIGTERM.\n";
+    "130/143 interrupted by SIGINT/SIGTERM (the run directory keeps what finished).\n"
+    "\n";
 
-static int exit_code(nn_status st)
+static const char check_help[] =
+    "Usage: nnrun check [OPTIONS] CONFIG.yaml\n"
+    "\n"
+    "Validates the configuration without loading data or training, and prints the Keras\n"
+    "model summary, the forward FLOPs per sample of each layer, and the memory the model\n"
+    "needs for its batch size. Exit status 0 when the configuration is valid, 2 if not.\n"
+    "\n"
+    "Options: -S/--set KEY=VALUE, -s/--seed N, -e/--epochs N, -h/--help (as for train)\n";
+
+typedef struct train_args {
+    nn_run_options run;
+    const char *overrides[MAX_OVERRIDES];
+    char owned[2][64]; /* "seed=N", "fit.epochs=N" made from --seed / --epochs */
+} train_args;
+
+/* Returns -1 to go on, or an exit status. */
+static int parse(int argc, char **argv, const char *cmd, const char *help, train_args *a)
 {
-    switch (st) {
-    case NN_OK: return 0;
-    case NN_E_USAGE:
-    case NN_E_CONFIG:
-    case NN_E_DATA: return 2;
-    case NN_E_INTERRUPTED: return 128 + (interrupted ? interrupted : SIGINT);
-    default: return 1;
-    }
-}
-
-static int fail(const nn_error *err)
-{
-    char buf[2048];
-    fprintf(stderr, "nnrun: error: %s\n", nn_error_format(err, buf, sizeof buf));
-    return exit_code(err->code);
-}
-
-static int usage_error(const char *msg)
-{
-    fprintf(stderr, "nnrun: error: %s\nTry 'nnrun --help' for more information.\n", msg);
-    return 2;
-}
-
-static int parse_count(const char *s, const char *what, long lo, long *out)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || v < lo) {
-        char msg[256];
-        snprintf(msg, sizeof msg, "%s: expected an integer >= %ld, got '%s'", what, lo, s);
-        return usage_error(msg);
-    }
-    *out = v;
-    return 0;
-}
-
-int main(int argc, char **argv)
-{
-    const char *command = "train";
-    if (argc > 1 && strcmp(argv[1], "check") == 0) {
-        command = "check";
-        argv++;
-        argc--;
-    } else if (argc > 1 && strcmp(argv[1], "train") == 0) {
-        argv++;
-        argc--;
-    }
-
     static const struct option longopts[] = {
         {"out", required_argument, NULL, 'o'},     {"seed", required_argument, NULL, 's'},
         {"epochs", required_argument, NULL, 'e'},  {"set", required_argument, NULL, 'S'},
@@ -117,38 +70,36 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    /* --seed and --epochs become overrides, so there is one way a value gets in */
-    static char owned[2][64];
-    const char *overrides[MAX_OVERRIDES];
-    int n_overrides = 0;
-    nn_run_options o = {0};
+    nn_run_options *o = &a->run;
     long threads = sysconf(_SC_NPROCESSORS_ONLN);
     bool quiet = false;
     int c;
     opterr = 0;
+    optind = 1;
     while ((c = getopt_long(argc, argv, ":o:s:e:S:t:qhV", longopts, NULL)) != -1) {
         long v;
         switch (c) {
         case 'o':
-            o.out_dir = optarg;
+            o->out_dir = optarg;
             break;
         case 's':
-        case 'e':
-            if (parse_count(optarg, c == 's' ? "--seed" : "--epochs", c == 's' ? 0 : 1, &v))
+        case 'e': {
+            int k = c == 's';
+            if (cli_parse_long(cmd, k ? "--seed" : "--epochs", optarg, k ? 0 : 1, &v))
                 return 2;
-            snprintf(owned[c == 's'], sizeof owned[0], "%s=%ld",
-                     c == 's' ? "seed" : "fit.epochs", v);
-            if (n_overrides == MAX_OVERRIDES)
-                return usage_error("too many overrides");
-            overrides[n_overrides++] = owned[c == 's'];
+            snprintf(a->owned[k], sizeof a->owned[k], "%s=%ld", k ? "seed" : "fit.epochs", v);
+            if (o->n_overrides == MAX_OVERRIDES)
+                return cli_usage_error(cmd, "more than %d overrides", MAX_OVERRIDES);
+            a->overrides[o->n_overrides++] = a->owned[k];
             break;
+        }
         case 'S':
-            if (n_overrides == MAX_OVERRIDES)
-                return usage_error("too many overrides");
-            overrides[n_overrides++] = optarg;
+            if (o->n_overrides == MAX_OVERRIDES)
+                return cli_usage_error(cmd, "more than %d overrides", MAX_OVERRIDES);
+            a->overrides[o->n_overrides++] = optarg;
             break;
         case 't':
-            if (parse_count(optarg, "--threads", 1, &v))
+            if (cli_parse_long(cmd, "--threads", optarg, 1, &v))
                 return 2;
             threads = v;
             break;
@@ -156,62 +107,61 @@ int main(int argc, char **argv)
             quiet = true;
             break;
         case 'h':
-            fputs(usage_text, stdout);
+            fputs(help, stdout);
+            if (strcmp(cmd, "train") == 0)
+                cli_print_subcommands(stdout);
             return 0;
         case 'V':
             printf("nnrun %s\n", NN_VERSION);
             return 0;
-        case ':': {
-            char msg[128];
-            snprintf(msg, sizeof msg, "option '%s' needs a value", argv[optind - 1]);
-            return usage_error(msg);
-        }
-        default: {
-            char msg[128];
-            snprintf(msg, sizeof msg, "unknown option '%s'", argv[optind - 1]);
-            return usage_error(msg);
-        }
+        case ':':
+            return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+        default:
+            return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind >= argc)
-        return usage_error("no configuration file given");
-    if (optind + 1 < argc) {
-        char msg[256];
-        snprintf(msg, sizeof msg, "one configuration file at a time (got '%s' and '%s')",
-                 argv[optind], argv[optind + 1]);
-        return usage_error(msg);
-    }
-    o.config_path = argv[optind];
-    o.overrides = overrides;
-    o.n_overrides = n_overrides;
-    o.threads = threads > 0 ? (int)threads : 1;
-    o.out = quiet ? NULL : stdout;
-    o.live = !quiet && isatty(STDOUT_FILENO);
-    o.interrupt = &interrupted;
+        return cli_usage_error(cmd, "no configuration file given");
+    if (optind + 1 < argc)
+        return cli_usage_error(cmd, "one configuration file at a time (got '%s' and '%s')",
+                               argv[optind], argv[optind + 1]);
+    o->config_path = argv[optind];
+    o->overrides = a->overrides;
+    o->threads = threads > 0 ? (int)threads : 1;
+    o->out = quiet ? NULL : stdout;
+    o->live = !quiet && isatty(STDOUT_FILENO);
+    o->interrupt = &cli_interrupted;
+    return -1;
+}
 
+int cmd_train(int argc, char **argv)
+{
+    static train_args a; /* large; zero-initialised */
+    int code = parse(argc, argv, "train", train_help, &a);
+    if (code >= 0)
+        return code;
+    cli_catch_signals();
     nn_error err;
     nn_error_clear(&err);
-    if (strcmp(command, "check") == 0) {
-        if (nn_check(&o, stdout, &err))
-            return fail(&err);
-        return 0;
-    }
-
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-
     nn_run_result res;
-    nn_status st = nn_run(&o, &res, &err);
-    if (st) {
-        int code = fail(&err);
+    if (nn_run(&a.run, &res, &err)) {
+        code = cli_fail(&err);
         if (res.run_dir[0])
-            fprintf(stderr, "nnrun: the run directory %s keeps the history so far\n",
-                    res.run_dir);
+            fprintf(stderr, "nnrun: the run directory %s keeps what finished\n", res.run_dir);
         return code;
     }
+    return 0;
+}
+
+int cmd_check(int argc, char **argv)
+{
+    static train_args a;
+    int code = parse(argc, argv, "check", check_help, &a);
+    if (code >= 0)
+        return code;
+    nn_error err;
+    nn_error_clear(&err);
+    if (nn_check(&a.run, stdout, &err))
+        return cli_fail(&err);
     return 0;
 }
