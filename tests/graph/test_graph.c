@@ -1,0 +1,263 @@
+/* test_graph.c — building models from the layer-list language, the plan, the summary. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "config/cfg.h"
+#include "graph/graph.h"
+
+typedef struct built {
+    nn_cfg_doc *doc;
+    nn_graph *g;
+    nn_error err;
+    nn_status st;
+} built;
+
+static built build(const char *yaml)
+{
+    built b = {0};
+    b.st = nn_cfg_load_string(yaml, "model.yaml", &b.doc, &b.err);
+    if (!b.st)
+        b.st = nn_graph_build(nn_cfg_root(b.doc), &b.g, &b.err);
+    return b;
+}
+
+static void release(built *b)
+{
+    nn_graph_free(b->g);
+    nn_cfg_free(b->doc);
+}
+
+/* The error for `yaml` contains `text` and sits at line:column. */
+static void expect_error(const char *yaml, const char *text, int line, int column)
+{
+    built b = build(yaml);
+    if (b.st != NN_E_CONFIG)
+        fail_msg("expected a config error containing '%s', got status %d", text, b.st);
+    if (!strstr(b.err.msg, text))
+        fail_msg("expected '%s' in the error, got '%s'", text, b.err.msg);
+    if (b.err.line != line || b.err.column != column)
+        fail_msg("'%s' at %d:%d, expected %d:%d", b.err.msg, b.err.line, b.err.column, line,
+                 column);
+    release(&b);
+}
+
+static char *summary_of(const nn_graph *g)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&text, &len);
+    nn_graph_summary(g, fp);
+    fclose(fp);
+    return text;
+}
+
+static void test_baseline_summary(void **state)
+{
+    (void)state;
+    built b = build("input: [28, 28]\nlayers:\n  - flatten:\n  - dense: {units: 64, activation: relu}\n"
+                    "  - dense: {units: 64, activation: relu}\n  - dense: {units: 64, activation: relu}\n"
+                    "  - dense: {units: 10, activation: softmax}\n");
+    assert_int_equal(b.st, NN_OK);
+    char *s = summary_of(b.g);
+    const char *expect =
+        "Model: \"sequential\"\n"
+        "_________________________________________________________________\n"
+        "Layer (type)                 Output Shape              Param #   \n"
+        "=================================================================\n"
+        "flatten (Flatten)            (None, 784)               0         \n"
+        "_________________________________________________________________\n"
+        "dense (Dense)                (None, 64)                50240     \n"
+        "_________________________________________________________________\n"
+        "dense_1 (Dense)              (None, 64)                4160      \n"
+        "_________________________________________________________________\n"
+        "dense_2 (Dense)              (None, 64)                4160      \n"
+        "_________________________________________________________________\n"
+        "dense_3 (Dense)              (None, 10)                650       \n"
+        "=================================================================\n"
+        "Total params: 59,210\n"
+        "Trainable params: 59,210\n"
+        "Non-trainable params: 0\n"
+        "_________________________________________________________________\n";
+    assert_string_equal(s, expect);
+    free(s);
+    assert_int_equal(nn_graph_params_total(b.g), 59210);
+    assert_false(nn_graph_branching(b.g));
+    release(&b);
+}
+
+static void test_residual_summary_connected_to(void **state)
+{
+    (void)state;
+    built b = build("name: resnet\ninput: {shape: [784], name: img}\nlayers:\n"
+                    "  - dense: {units: 8, activation: relu}\n"
+                    "  - residual:\n      - dense: 8\n      - batch_normalization: {}\n"
+                    "  - dense: {units: 10, activation: softmax}\n");
+    assert_int_equal(b.st, NN_OK);
+    char *s = summary_of(b.g);
+    const char *rule98 = "__________________________________________________________________________________________________\n";
+    const char *eq98 = "==================================================================================================\n";
+    char expect[4096];
+    snprintf(expect, sizeof expect,
+             "Model: \"resnet\"\n%s"
+             "Layer (type)                    Output Shape         Param #     Connected to                     \n"
+             "%s"
+             "img (InputLayer)                [(None, 784)]        0                                            \n%s"
+             "dense (Dense)                   (None, 8)            6280        img[0][0]                        \n%s"
+             "dense_1 (Dense)                 (None, 8)            72          dense[0][0]                      \n%s"
+             "batch_normalization (BatchNorma (None, 8)            32          dense_1[0][0]                    \n%s"
+             "add (Add)                       (None, 8)            0           batch_normalization[0][0]        \n"
+             "                                                                 dense[0][0]                      \n%s"
+             "dense_2 (Dense)                 (None, 10)           90          add[0][0]                        \n%s"
+             "Total params: 6,474\nTrainable params: 6,458\nNon-trainable params: 16\n%s",
+             rule98, eq98, rule98, rule98, rule98, rule98, rule98, eq98, rule98);
+    assert_string_equal(s, expect);
+    free(s);
+    assert_true(nn_graph_branching(b.g));
+    release(&b);
+}
+
+static void test_notebook_param_counts(void **state)
+{
+    (void)state;
+    /* lab step 6: ten residual blocks */
+    built b = build("input: [784]\nlayers:\n  - dense: {units: 128, activation: relu}\n"
+                    "  - {name: block_1_output, dense: {units: 128, activation: relu}}\n"
+                    "  - repeat: 9\n    residual:\n      - dense: 128\n      - batch_normalization: {}\n"
+                    "      - activation: relu\n      - dropout: 0.5\n      - dense: 128\n"
+                    "      - batch_normalization: {}\n      - activation: relu\n      - dropout: 0.5\n"
+                    "  - dense: {units: 128, activation: relu}\n  - dropout: 0.5\n"
+                    "  - dense: {units: 10, activation: softmax}\n");
+    assert_int_equal(b.st, NN_OK);
+    assert_int_equal(nn_graph_params_total(b.g), 441226);
+    assert_int_equal(nn_graph_params_trainable(b.g), 436618);
+    /* Keras default names continue across blocks */
+    assert_true(nn_graph_find(b.g, "add_8") >= 0);
+    assert_true(nn_graph_find(b.g, "batch_normalization_17") >= 0);
+    assert_true(nn_graph_find(b.g, "dropout_18") >= 0);
+    release(&b);
+    /* lab step 9: Dense per pixel on [32, 32, 3] */
+    b = build("input: [32, 32, 3]\nlayers:\n  - dense: {units: 128, activation: relu}\n"
+              "  - dense: {units: 128, activation: relu}\n  - dense: 128\n"
+              "  - batch_normalization: {}\n  - activation: relu\n  - dropout: 0.5\n"
+              "  - dense: 128\n  - batch_normalization: {}\n  - activation: relu\n"
+              "  - dropout: 0.5\n  - flatten: {}\n  - dense: {units: 10, activation: softmax}\n");
+    assert_int_equal(b.st, NN_OK);
+    assert_int_equal(nn_graph_params_total(b.g), 1361802);
+    assert_int_equal(nn_graph_params_trainable(b.g), 1361290);
+    release(&b);
+}
+
+static void test_functional_names_and_forward_references(void **state)
+{
+    (void)state;
+    /* default names step around names the config gives explicitly */
+    built d = build("input: [4]\nlayers:\n  - dense: 4\n  - {name: dense, dense: 3}\n");
+    assert_int_equal(d.st, NN_OK);
+    assert_string_equal(d.g->nodes[1].name, "dense_1");
+    assert_string_equal(d.g->nodes[2].name, "dense");
+    release(&d);
+    /* a layer may name an input defined later; the graph is ordered afterwards */
+    built b = build("input: [4]\nlayers:\n  - {name: out, add: [a, b]}\n"
+                    "  - {name: a, dense: 4, inputs: [input_1]}\n"
+                    "  - {name: b, dense: 4, inputs: [a]}\n"
+                    "  - {dense: 2, inputs: [out]}\n");
+    assert_int_equal(b.st, NN_OK);
+    int a = nn_graph_find(b.g, "a"), bb = nn_graph_find(b.g, "b"), out = nn_graph_find(b.g, "out");
+    assert_true(a > 0 && a < bb && bb < out);
+    assert_int_equal(b.g->output, b.g->n_nodes - 1);
+    release(&b);
+}
+
+static void test_build_errors(void **state)
+{
+    (void)state;
+    expect_error("input: [4]\nlayers:\n  - dens: 4\n", "did you mean 'dense'", 3, 5);
+    expect_error("input: [4]\nlayers:\n  - dense: 4\n  - {name: x, dense: 3}\n  - {name: x, dense: 3}\n",
+                 "duplicate layer name 'x'", 5, 12);
+    expect_error("input: [4]\nlayers:\n  - {dense: 4, inputs: [nope]}\n", "unknown input 'nope'",
+                 3, 25);
+    expect_error("input: [4]\nlayers:\n  - {name: a, dense: 4, inputs: [b]}\n"
+                 "  - {name: b, dense: 4, inputs: [a]}\n",
+                 "cycle", 3, 15);
+    expect_error("input: [4]\nlayers:\n  - {name: a, dense: 4, inputs: [a]}\n", "itself", 3, 34);
+    expect_error("input: [4]\nlayers:\n  - {name: a, dense: 4}\n  - {name: b, dense: 3}\n"
+                 "  - add: [a, b]\n",
+                 "same shape", 5, 5);
+    expect_error("input: [6]\nlayers:\n  - reshape: [4, 2]\n", "cannot reshape", 3, 5);
+    expect_error("input: [4]\nlayers:\n  - {name: a, dense: 4}\n  - {dense: 3, inputs: [input_1]}\n",
+                 "does not lead to the model's output", 3, 15);
+    expect_error("input: [4]\nlayers:\n  - dense: 0\n", "units: must be in [1, 16777216], got 0", 3, 12);
+    expect_error("input: [4]\nlayers:\n  - dropout: 1.0\n", "dropout", 3, 14);
+    expect_error("input: [4]\nlayers:\n  - dense: {units: 4, activation: rleu}\n",
+                 "did you mean 'relu'", 3, 35);
+    expect_error("input: [4]\nlayers:\n  - add: [input_1]\n", "takes", 3, 5);
+    expect_error("input: [4]\nlayers:\n  - flatten: 3\n", "no shorthand", 3, 14);
+    expect_error("input: [4]\nlayers: []\n", "no layers", 2, 9);
+    expect_error("layers:\n  - dense: 4\n", "input", 1, 1);
+}
+
+static void test_plan_overwrite_and_views(void **state)
+{
+    (void)state;
+    built b = build("input: [3]\nlayers:\n  - {name: a, dense: 4}\n  - {name: b, dense: 4}\n"
+                    "  - {name: s, add: [a, b]}\n  - flatten:\n  - dense: 2\n");
+    assert_int_equal(b.st, NN_OK);
+    nn_error err;
+    assert_int_equal(nn_graph_plan(b.g, 5, 2, &err), NN_OK);
+    nn_graph *g = b.g;
+    const nn_node *a = &g->nodes[nn_graph_find(g, "a")], *bn = &g->nodes[nn_graph_find(g, "b")];
+    const nn_node *s = &g->nodes[nn_graph_find(g, "s")], *f = &g->nodes[nn_graph_find(g, "flatten")];
+    /* the first layer computes no input gradient */
+    assert_null(a->dx[0]);
+    /* backward runs s before b: s writes a's gradient first, b adds into it */
+    assert_ptr_equal(s->dx[0], a->dy);
+    assert_true(s->dx_overwrite[0]);
+    assert_ptr_equal(bn->dx[0], a->dy);
+    assert_false(bn->dx_overwrite[0]);
+    /* flatten is a view of s */
+    assert_ptr_equal(f->y, s->y);
+    assert_ptr_equal(f->dy, s->dy);
+    /* flat parameters: grads mirror the trainable prefix, slots follow */
+    assert_int_equal(g->n_trainable, 3 * 4 + 4 + 4 * 4 + 4 + 4 * 2 + 2);
+    assert_ptr_equal(a->param[0].w, g->weights);
+    assert_ptr_equal(a->param[0].g, g->grads);
+    assert_true((uintptr_t)g->slots % 64 == 0);
+    release(&b);
+}
+
+static void test_batch_norm_params_after_trainable(void **state)
+{
+    (void)state;
+    built b = build("input: [3]\nlayers:\n  - dense: 2\n  - batch_normalization: {}\n  - dense: 2\n");
+    assert_int_equal(b.st, NN_OK);
+    nn_error err;
+    assert_int_equal(nn_graph_plan(b.g, 4, 0, &err), NN_OK);
+    nn_graph *g = b.g;
+    assert_int_equal(g->n_weights, 8 + 4 + 6 + 4);
+    assert_int_equal(g->n_trainable, 8 + 4 + 6);
+    const nn_node *bn = &g->nodes[2];
+    assert_ptr_equal(bn->param[2].w, g->weights + g->n_trainable); /* moving_mean */
+    assert_null(bn->param[2].g);
+    release(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_baseline_summary),
+        cmocka_unit_test(test_residual_summary_connected_to),
+        cmocka_unit_test(test_notebook_param_counts),
+        cmocka_unit_test(test_functional_names_and_forward_references),
+        cmocka_unit_test(test_build_errors),
+        cmocka_unit_test(test_plan_overwrite_and_views),
+        cmocka_unit_test(test_batch_norm_params_after_trainable),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
