@@ -37,15 +37,18 @@ CMD_SRC  := $(sort $(wildcard cmd/*.c))
 TEST_SRC := $(sort $(wildcard tests/*/test_*.c))
 SUPPORT_SRC := $(sort $(wildcard tests/support/*.c))
 BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
+TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CMD_OBJ  := $(CMD_SRC:%.c=$(BUILD)/obj/%.o)
 SUPPORT_OBJ := $(SUPPORT_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 BENCH_BIN := $(BUILD)/nnrun-bench
 LIBA     := $(BUILD)/libnnrun.a
 NNRUN    := $(BINDIR)/nnrun
 
+.SECONDARY:
 .PHONY: all deps demo test check check-asan bench install uninstall clean tests
 .DEFAULT_GOAL := all
 
@@ -53,12 +56,14 @@ all: $(NNRUN) $(LIBA)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(LIBA): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	rm -f $@
-	$(AR) rcs $@ $^
+	@rm -f $@
+	@echo "  AR      $@"
+	@$(AR) rcs $@ $^
 
 $(NNRUN): $(CMD_OBJ) $(LIBA)
 	@mkdir -p $(dir $@)
@@ -70,9 +75,14 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(SUPPORT_OBJ) $(LIBA)
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Itests -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Itests -Itests/support -c $< -o $@
 
-tests: $(TEST_BIN) $(NNRUN)
+$(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(SUPPORT_OBJ) $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(SUPPORT_OBJ) $(LIBA) $(LIBS)
+
+tests: $(TEST_BIN) $(TOOL_BIN) $(NNRUN)
 
 # Installs only the packages that are missing; sudo when not root.
 deps:
@@ -99,7 +109,7 @@ test: deps
 	$(MAKE) check-asan
 
 check: tests
-	sh tests/run.sh $(BUILD)/tests $(NNRUN)
+	NNRUN_TOOLS=$(BUILD)/tools sh tests/run.sh $(BUILD)/tests $(NNRUN)
 
 check-asan:
 	$(MAKE) check BUILD=build/asan BINDIR=build/asan/bin WERROR=-Werror CFLAGS="-O1 -g -fno-omit-frame-pointer" \
@@ -122,4 +132,4 @@ uninstall:
 clean:
 	rm -rf build bin
 
--include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(SUPPORT_OBJ:.o=.d) $(TEST_BIN:$(BUILD)/tests/%=$(BUILD)/obj/tests/%.d)
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(SUPPORT_OBJ:.o=.d) $(TOOL_SRC:%.c=$(BUILD)/obj/%.d) $(TEST_BIN:$(BUILD)/tests/%=$(BUILD)/obj/tests/%.d)

@@ -4,6 +4,9 @@
 set -u
 test_dir=$1
 nnrun=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+# helper programs the CLI tests use (fixture writers), built next to the tests
+NNRUN_TOOLS=$(cd "${NNRUN_TOOLS:-$test_dir/../tools}" 2>/dev/null && pwd)
+export NNRUN_TOOLS
 failed=""
 total=0
 
