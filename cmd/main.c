@@ -17,6 +17,7 @@ typedef struct subcommand {
 static const subcommand subcommands[] = {
     {"train", cmd_train, "train the experiment a config describes (the default)"},
     {"check", cmd_check, "validate a config and print the model, without training"},
+    {"report", cmd_report, "compare finished runs: results.csv tables, repeats as mean ± std"},
 };
 
 void cli_print_subcommands(FILE *out)
