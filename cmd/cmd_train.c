@@ -8,10 +8,14 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "seeds.h"
 #include "core/version.h"
 #include "train/run.h"
 
 #define MAX_OVERRIDES 256
+
+/* long options without a short form */
+enum { OPT_SEEDS = 0x100, OPT_LOG_FORMAT };
 
 static const char train_help[] =
     "Usage: nnrun [train] [OPTIONS] CONFIG.yaml\n"
@@ -28,6 +32,12 @@ static const char train_help[] =
     "                         --set compile.optimizer.sgd.learning_rate=0.05\n"
     "                         --set fit.batch_size=128 --set data.validation_split=0.2\n"
     "  -t, --threads N      threads for BLAS and nnrun's own loops (default: all cores)\n"
+    "      --seeds N        train N times, with the seeds S..S+N-1 (S: the config's seed or\n"
+    "                       --seed), in parallel processes sharing the threads; each run\n"
+    "                       has its own directory (with --out DIR: DIR/seed<S>); ends\n"
+    "                       with mean ± std of the final metrics\n"
+    "      --log-format F   text (default) or jsonl: one JSON object per epoch (and one at\n"
+    "                       the end) on stdout, the text on stderr\n"
     "  -q, --quiet          print nothing but errors\n"
     "  -h, --help           show this help\n"
     "  -V, --version        show the version\n"
@@ -58,6 +68,8 @@ typedef struct train_args {
     nn_run_options run;
     const char *overrides[MAX_OVERRIDES];
     char owned[2][64]; /* "seed=N", "fit.epochs=N" made from --seed / --epochs */
+    long seeds;        /* --seeds N; 0 = one run, as usual */
+    bool jsonl;        /* --log-format jsonl */
 } train_args;
 
 /* Returns -1 to go on, or an exit status. */
@@ -68,6 +80,8 @@ static int parse(int argc, char **argv, const char *cmd, const char *help, train
         {"epochs", required_argument, NULL, 'e'},  {"set", required_argument, NULL, 'S'},
         {"threads", required_argument, NULL, 't'}, {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
+        {"seeds", required_argument, NULL, OPT_SEEDS},
+        {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
         {NULL, 0, NULL, 0},
     };
     nn_run_options *o = &a->run;
@@ -106,6 +120,22 @@ static int parse(int argc, char **argv, const char *cmd, const char *help, train
         case 'q':
             quiet = true;
             break;
+        case OPT_SEEDS: /* --seeds and --log-format shape a training, not a config */
+            if (strcmp(cmd, "train") != 0)
+                return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+            if (cli_parse_long(cmd, "--seeds", optarg, 1, &a->seeds))
+                return 2;
+            if (a->seeds > 1024)
+                return cli_usage_error(cmd, "--seeds: at most 1024, got %ld", a->seeds);
+            break;
+        case OPT_LOG_FORMAT:
+            if (strcmp(cmd, "train") != 0)
+                return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+            if (strcmp(optarg, "jsonl") != 0 && strcmp(optarg, "text") != 0)
+                return cli_usage_error(cmd, "--log-format: expected text or jsonl, got '%s'",
+                                       optarg);
+            a->jsonl = strcmp(optarg, "jsonl") == 0;
+            break;
         case 'h':
             fputs(help, stdout);
             if (strcmp(cmd, "train") == 0)
@@ -128,8 +158,10 @@ static int parse(int argc, char **argv, const char *cmd, const char *help, train
     o->config_path = argv[optind];
     o->overrides = a->overrides;
     o->threads = threads > 0 ? (int)threads : 1;
-    o->out = quiet ? NULL : stdout;
-    o->live = !quiet && isatty(STDOUT_FILENO);
+    /* jsonl: stdout is the machines'; the text goes to stderr */
+    o->out = quiet ? NULL : a->jsonl ? stderr : stdout;
+    o->live = o->out && isatty(fileno(o->out));
+    o->jsonl = a->jsonl ? stdout : NULL;
     o->interrupt = &cli_interrupted;
     return -1;
 }
@@ -141,10 +173,15 @@ int cmd_train(int argc, char **argv)
     if (code >= 0)
         return code;
     cli_catch_signals();
+    if (a.seeds)
+        return cli_run_seeds(&a.run, (int)a.seeds);
     nn_error err;
     nn_error_clear(&err);
     nn_run_result res;
-    if (nn_run(&a.run, &res, &err)) {
+    nn_status st = nn_run(&a.run, &res, &err);
+    if (a.run.jsonl)
+        cli_jsonl_end(a.run.jsonl, &res, st, &err);
+    if (st) {
         code = cli_fail(&err);
         if (res.run_dir[0])
             fprintf(stderr, "nnrun: the run directory %s keeps what finished\n", res.run_dir);

@@ -19,6 +19,7 @@
 #include "report/history.h"
 #include "report/json.h"
 #include "report/progress.h"
+#include "report/results_table.h"
 #include "train/experiment.h"
 #include "train/fit.h"
 
@@ -279,6 +280,34 @@ static nn_status hook_epoch_end(void *user, const nn_trainer *t, int epoch, cons
     return nn_history_write(&r->history, epoch, logs, err);
 }
 
+/* Fills res->row from the finished run and, when `append`, adds it to the results.csv
+ * next to the run directory (results_table.h). */
+static nn_status record_results_row(const nn_run_options *o, const run *r, nn_run_result *res,
+                                    bool append, nn_error *err)
+{
+    nn_results_row *row = &res->row;
+    char table[1100], key[48];
+    nn_results_row_init(row);
+    nn_results_table_path(o->out_dir, o->runs_root, table, sizeof table);
+    nn_results_row_set_run(row, table, r->dir);
+    nn_strlcpy(row->config, r->ex.name, sizeof row->config);
+    nn_results_row_set_overrides(row, o->overrides, o->n_overrides);
+    row->seed = r->ex.seed;
+    row->params = (long long)nn_graph_params_total(r->g);
+    row->epochs_run = res->epochs_run;
+    row->best_epoch = r->best_epoch;
+    row->best_val_loss = r->best_val_loss;
+    row->best_val_accuracy = r->best_val_metric;
+    snprintf(key, sizeof key, "val_%s", r->ex.compile.metric_name);
+    row->final_val_loss = nn_logs_get(&r->last_logs, "val_loss");
+    row->final_val_accuracy = r->ex.compile.accuracy ? nn_logs_get(&r->last_logs, key) : NAN;
+    row->test_loss = res->test_loss;
+    row->test_accuracy = r->ex.compile.accuracy ? res->test_accuracy : NAN;
+    row->seconds_per_epoch = res->epochs_run ? r->epoch_seconds_sum / res->epochs_run : NAN;
+    nn_strlcpy(row->stop_reason, res->stop_reason, sizeof row->stop_reason);
+    return append ? nn_results_table_append(table, row, err) : NN_OK;
+}
+
 nn_status nn_run(const nn_run_options *o, nn_run_result *res, nn_error *err)
 {
     memset(res, 0, sizeof *res);
@@ -326,7 +355,7 @@ nn_status nn_run(const nn_run_options *o, nn_run_result *res, nn_error *err)
         fprintf(o->out, "Run directory: %s\n", r.dir);
 
     r.t.interrupt = o->interrupt;
-    nn_progress_init(&r.progress, o->out, o->live, r.ex.fit.epochs);
+    nn_progress_init(&r.progress, o->out, o->live, o->jsonl, r.ex.seed, r.ex.fit.epochs);
     nn_fit_hooks hooks = {&r, hook_train_begin, hook_epoch_begin, hook_batch_end, hook_epoch_end};
     nn_status fit_st = nn_trainer_fit(&r.t, &r.data.train, &r.data.val, &hooks, err);
     res->epochs_run = r.t.epochs_done;
@@ -348,6 +377,10 @@ nn_status nn_run(const nn_run_options *o, nn_run_result *res, nn_error *err)
     nn_error werr;
     nn_error_clear(&werr);
     nn_status wst = write_results(o, &r, res, fit_st ? err : NULL, &werr);
+    bool trained_to_end = fit_st == NN_OK || fit_st == NN_E_NUMERIC;
+    nn_status tst = record_results_row(o, &r, res, !wst && trained_to_end, &werr);
+    if (!wst)
+        wst = tst;
     run_free(&r);
     if (fit_st)
         return fit_st;

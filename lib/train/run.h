@@ -4,6 +4,9 @@
  * the run directory, write config.yaml (resolved) and model.txt, train with progress and
  * history.csv, evaluate on the test set, write results.json. Configuration and data are
  * checked before anything is written, so a bad config or data set leaves no run directory.
+ * A run that trained to its end (completed, stopped by a callback or by a non-finite loss;
+ * not an interrupted or failed one) then appends its row to results.csv next to the run
+ * directory (results_table.h); an error appending it is the run's error.
  */
 #ifndef NN_TRAIN_RUN_H
 #define NN_TRAIN_RUN_H
@@ -13,6 +16,7 @@
 #include <stdio.h>
 
 #include "core/error.h"
+#include "report/results_table.h"
 
 typedef struct nn_run_options {
     const char *config_path;
@@ -23,6 +27,7 @@ typedef struct nn_run_options {
     int threads;                  /* >= 1 */
     FILE *out;                    /* progress and messages; NULL = silent */
     bool live;                    /* out is a terminal: draw a live bar */
+    FILE *jsonl;                  /* one JSON object per epoch (progress.h), or NULL */
     volatile sig_atomic_t *interrupt;
 } nn_run_options;
 
@@ -31,6 +36,7 @@ typedef struct nn_run_result {
     double test_loss, test_accuracy;
     int epochs_run;
     char stop_reason[256];
+    nn_results_row row;       /* the run's results.csv row (results_table.h) */
 } nn_run_result;
 
 nn_status nn_run(const nn_run_options *o, nn_run_result *r, nn_error *err);
