@@ -78,6 +78,24 @@ size_t nn_graph_params_trainable(const nn_graph *g);
 /* Forward FLOPs per sample (multiply-add = 2). */
 double nn_graph_flops(const nn_graph *g);
 
+/* What nn_graph_plan would allocate for `batch` rows and `optim_slots` slot arrays, in
+ * bytes, each buffer rounded up to the plan's 64-byte alignment. */
+typedef struct nn_graph_memory {
+    size_t weights;          /* every parameter, trainable or not */
+    size_t grads;            /* gradients of the trainable parameters */
+    size_t slots;            /* optimizer slots */
+    size_t outputs;          /* each layer's output y (views share their input's) */
+    size_t output_grads;     /* dy of the layers that gradients flow through */
+    size_t scratch;          /* per-layer work space (dropout masks, batch statistics, ...) */
+    size_t total;            /* the sum: the one allocation */
+} nn_graph_memory;
+
+/* Sizes the plan without allocating it (nn_check's estimate for any batch size). When
+ * `per_node` is not NULL it receives g->n_nodes entries: the bytes of each node's y, dy
+ * and scratch. The graph is not changed. Errors: NN_E_NOMEM. */
+nn_status nn_graph_measure(const nn_graph *g, int batch, int optim_slots, nn_graph_memory *m,
+                           size_t *per_node, nn_error *err);
+
 /* True when some node has several inputs or several consumers (Keras prints the
  * "Connected to" column then). */
 bool nn_graph_branching(const nn_graph *g);

@@ -87,7 +87,7 @@ nn_status nn_experiment_read(nn_cfg_doc *doc, nn_experiment *ex, nn_error *err)
     memset(ex, 0, sizeof *ex);
     nn_cfg *root = nn_cfg_root(doc);
     top_keys top = {0};
-    nn_status st = nn_cfg_read(root, top_schema, &top, "configuration", err);
+    nn_status st = nn_cfg_read(root, top_schema, &top, "", err); /* top keys: "seed: ..." */
     if (st)
         return st;
     base_name(nn_cfg_doc_file(doc), ex->default_name, sizeof ex->default_name);
@@ -122,4 +122,27 @@ nn_status nn_experiment_read(nn_cfg_doc *doc, nn_experiment *ex, nn_error *err)
         nn_cfg_make_map(top.fit);
     }
     return nn_cfg_read(top.fit, fit_schema, &ex->fit, "fit", err);
+}
+
+nn_status nn_experiment_load(const char *path, const char *const *overrides, int n_overrides,
+                             nn_cfg_doc **doc, nn_experiment *ex, nn_graph **g, nn_error *err)
+{
+    *doc = NULL;
+    *g = NULL;
+    memset(ex, 0, sizeof *ex);
+    nn_status st = nn_cfg_load_file(path, doc, err);
+    if (st == NN_E_IO)
+        st = err->code = NN_E_CONFIG;
+    for (int i = 0; !st && i < n_overrides; i++)
+        st = nn_cfg_set(*doc, overrides[i], i + 1, err);
+    if (!st)
+        st = nn_experiment_read(*doc, ex, err);
+    if (!st)
+        st = nn_graph_build(ex->model, g, err);
+    if (st) {
+        nn_cfg_free(*doc);
+        *doc = NULL;
+        memset(ex, 0, sizeof *ex);
+    }
+    return st;
 }

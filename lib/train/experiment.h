@@ -12,6 +12,7 @@
 
 #include "config/cfg.h"
 #include "data/data.h"
+#include "graph/graph.h"
 #include "losses/loss.h"
 #include "optim/optim.h"
 
@@ -42,5 +43,15 @@ typedef struct nn_experiment {
 
 /* Reads every section except the model's layers (see nn_graph_build). */
 nn_status nn_experiment_read(nn_cfg_doc *doc, nn_experiment *ex, nn_error *err);
+
+/* Everything `nnrun CONFIG` and `nnrun check CONFIG` do before data: loads `path`, applies
+ * `overrides` ("a.b.c=VALUE", in order, named "<--set 1>", "<--set 2>", ... in marks),
+ * reads every section and builds the model. On success the caller owns *doc and *g
+ * (nn_cfg_free, nn_graph_free) and ex points into *doc; the document then holds the
+ * resolved configuration (defaults written in). On failure *doc and *g are NULL.
+ * Errors: NN_E_CONFIG at file:line:column (a missing or unreadable file too: it is the
+ * user's to fix, like a bad one), NN_E_NOMEM. */
+nn_status nn_experiment_load(const char *path, const char *const *overrides, int n_overrides,
+                             nn_cfg_doc **doc, nn_experiment *ex, nn_graph **g, nn_error *err);
 
 #endif

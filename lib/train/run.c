@@ -54,19 +54,11 @@ static void run_free(run *r)
     nn_cfg_free(r->doc);
 }
 
-/* Config file + overrides -> experiment and graph. */
+/* Config file + overrides -> experiment and graph (shared with nn_check). */
 static nn_status load_config(const nn_run_options *o, run *r, nn_error *err)
 {
-    nn_status st = nn_cfg_load_file(o->config_path, &r->doc, err);
-    if (st == NN_E_IO) /* an unreadable config is the user's to fix, like a bad one */
-        st = err->code = NN_E_CONFIG;
-    for (int i = 0; !st && i < o->n_overrides; i++)
-        st = nn_cfg_set(r->doc, o->overrides[i], i + 1, err);
-    if (!st)
-        st = nn_experiment_read(r->doc, &r->ex, err);
-    if (!st)
-        st = nn_graph_build(r->ex.model, &r->g, err);
-    return st;
+    return nn_experiment_load(o->config_path, o->overrides, o->n_overrides, &r->doc, &r->ex,
+                              &r->g, err);
 }
 
 /* runs/<name>/<YYYYmmdd-HHMMSS>[-k], created exclusively so parallel runs never share. */
@@ -389,32 +381,4 @@ nn_status nn_run(const nn_run_options *o, nn_run_result *res, nn_error *err)
         return wst;
     }
     return NN_OK;
-}
-
-nn_status nn_check(const nn_run_options *o, FILE *out, nn_error *err)
-{
-    run r;
-    memset(&r, 0, sizeof r);
-    nn_status st = load_config(o, &r, err);
-    if (st) {
-        run_free(&r);
-        return st;
-    }
-    nn_graph_summary(r.g, out);
-    fprintf(out, "\n%-32s %14s\n", "Layer", "FLOPs/sample");
-    for (int i = 1; i < r.g->n_nodes; i++)
-        fprintf(out, "%-32s %14.0f\n", r.g->nodes[i].name,
-                r.g->nodes[i].ops->flops(&r.g->nodes[i]));
-    fprintf(out, "%-32s %14.0f\n", "total (forward)", nn_graph_flops(r.g));
-    st = nn_graph_plan(r.g, r.ex.fit.batch_size, nn_optim_slot_count(&r.ex.compile.optimizer),
-                       err);
-    if (!st) {
-        fprintf(out, "\nMemory for batch size %d: %.1f MiB (parameters, gradients and "
-                     "optimizer slots %.1f MiB; activations %.1f MiB)\n",
-                r.ex.fit.batch_size, (double)r.g->memory_bytes / 1048576.0,
-                (double)(r.g->memory_bytes - r.g->activation_bytes) / 1048576.0,
-                (double)r.g->activation_bytes / 1048576.0);
-    }
-    run_free(&r);
-    return st;
 }
