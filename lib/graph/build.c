@@ -3,6 +3,7 @@
  * The layer list reads top to bottom; each entry is one of
  *   {TYPE: ARGS}                      a layer; ARGS a mapping, a scalar shorthand for the
  *                                     type's main key (dense: 128), or empty
+ *   TYPE                              a layer with every setting at its default (flatten)
  *   {TYPE: ARGS, name: N, inputs: [..]}   the same, named, fed by named layers
  *   {add: [a, b, ...]}                a merge of named layers (the functional API)
  *   {residual: [..], repeat: K, name: N}  K blocks of out = add(f(in), in)
@@ -13,8 +14,14 @@
  *
  * Build happens in three passes: create nodes with their input references (names kept
  * with their marks), resolve the names, then order and infer shapes.
+ *
+ * Messages about what a layer entry says name it by its path in the file, the way --set
+ * addresses it ("model.layers[3].dense.units"); messages about the built graph (shapes,
+ * inputs, cycles) name the layer as the summary does ("layer 'dense_3'").
  */
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,7 +49,27 @@ typedef struct builder {
     nn_error *err;
 } builder;
 
+/* A path for messages ("model.layers[2].residual[0].dense"); a path too long for the
+ * buffer is cut, which only shortens a message. */
+#define PATH_LEN 512
+static void path_printf(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void path_printf(char *buf, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, PATH_LEN, fmt, ap);
+    va_end(ap);
+}
+
 static const char *const entry_keys[] = {"name", "inputs", "residual", "layers", "repeat", NULL};
+
+static bool has_key(const nn_cfg *map, const char *key)
+{
+    for (size_t k = 0; map->kind == NN_CFG_MAP && k < map->n; k++)
+        if (strcmp(map->keys[k]->text, key) == 0)
+            return true;
+    return false;
+}
 
 /* Keras's default name stem: the class name in snake_case ("BatchNormalization" ->
  * "batch_normalization"); for our types that is the YAML type name. */
@@ -114,7 +141,8 @@ static nn_status oom(builder *b)
     return nn_fail(b->err, NN_E_NOMEM, "out of memory building the model");
 }
 
-static nn_status set_name(builder *b, int i, const nn_cfg *name)
+/* Names node i: `name` as written (`path` locates it in messages), or Keras's default. */
+static nn_status set_name(builder *b, int i, const nn_cfg *name, const char *path)
 {
     nn_node *n = &b->nodes[i];
     if (!name) {
@@ -123,14 +151,21 @@ static nn_status set_name(builder *b, int i, const nn_cfg *name)
         return NN_OK;
     }
     if (name->kind != NN_CFG_SCALAR || nn_cfg_is_null(name))
-        return nn_cfg_fail(b->err, name, "name: expected a string");
+        return nn_cfg_fail(b->err, name, "%s.name: expected a string", path);
     if (strlen(name->text) >= NN_NAME_MAX)
         return nn_cfg_fail(b->err, name, "name '%s' is longer than %d characters", name->text,
                            NN_NAME_MAX - 1);
     for (int k = 0; k < b->n; k++)
-        if (k != i && strcmp(b->nodes[k].name, name->text) == 0)
+        if (k != i && strcmp(b->nodes[k].name, name->text) == 0) {
+            const nn_mark *m = &b->nodes[k].mark, *here = &b->nodes[i].mark;
+            if (m->file == here->file && m->line == here->line && m->column == here->column)
+                return nn_cfg_fail(b->err, name,
+                                   "duplicate layer name '%s': a named layer inside a repeated "
+                                   "block would be made once per repeat (name the block instead)",
+                                   name->text);
             return nn_cfg_fail(b->err, name, "duplicate layer name '%s' (first at line %d)",
                                name->text, b->nodes[k].mark.line);
+        }
     nn_strlcpy(n->name, name->text, sizeof n->name);
     return NN_OK;
 }
@@ -192,15 +227,14 @@ static nn_status collect_names(builder *b, const nn_cfg *list)
     return NN_OK;
 }
 
-static nn_status build_list(builder *b, nn_cfg *list, int prev, const char *what, int *last);
+static nn_status build_list(builder *b, nn_cfg *list, int prev, const char *path, int *last);
 
-/* Reads one layer's settings into its node: shorthand, empty, or a mapping. */
-static nn_status read_layer_args(builder *b, int i, nn_cfg *args)
+/* Reads one layer's settings into its node: shorthand, empty, or a mapping. `what` is the
+ * settings' path in the file ("model.layers[2].dense"). */
+static nn_status read_layer_args(builder *b, int i, nn_cfg *args, const char *what)
 {
     nn_node *n = &b->nodes[i];
     const nn_layer_ops *ops = n->ops;
-    char what[NN_NAME_MAX + 32];
-    snprintf(what, sizeof what, "layer '%s' (%s)", n->name, ops->type);
     if (ops == nn_layer_find("add")) {
         /* add: [a, b] names its inputs; add: {} or add: takes them from `inputs:` */
         if (args->kind == NN_CFG_SEQ || (args->kind == NN_CFG_SCALAR && !nn_cfg_is_null(args)))
@@ -226,47 +260,71 @@ static nn_status read_layer_args(builder *b, int i, nn_cfg *args)
     return ops->check ? ops->check(n, args, b->err) : NN_OK;
 }
 
-/* One `{TYPE: ARGS, name:, inputs:}` entry. */
-static nn_status build_layer(builder *b, nn_cfg *entry, int prev, int *out)
+/* "unknown layer type 'dens' (did you mean 'dense'?); valid: ..." or, for a misspelt entry
+ * key, "unknown key 'nmae' in model.layers[0] (did you mean 'name'?)". */
+static nn_status unknown_entry_key(builder *b, const nn_cfg *key, const char *path)
 {
-    nn_cfg *type_key = NULL, *args = NULL, *name = NULL, *inputs = NULL;
+    if (!nn_suggest(key->text, nn_layer_names)) {
+        const char *s = nn_suggest(key->text, entry_keys);
+        if (s)
+            return nn_cfg_fail(b->err, key, "unknown key '%s' in %s (did you mean '%s'?)",
+                               key->text, path, s);
+    }
+    return nn_cfg_fail_choice(b->err, key, "layer type", key->text, nn_layer_names);
+}
+
+/* One `{TYPE: ARGS, name:, inputs:}` entry. */
+static nn_status build_layer(builder *b, nn_cfg *entry, int prev, const char *path, int *out)
+{
+    nn_cfg *type_key = NULL, *args = NULL, *name = NULL, *inputs = NULL, *repeat = NULL;
     for (size_t k = 0; k < entry->n; k++) {
         nn_cfg *key = entry->keys[k];
         if (strcmp(key->text, "name") == 0)
             name = entry->items[k];
         else if (strcmp(key->text, "inputs") == 0)
             inputs = entry->items[k];
+        else if (strcmp(key->text, "repeat") == 0)
+            repeat = key;
         else if (nn_layer_find(key->text)) {
             if (type_key)
-                return nn_cfg_fail(b->err, key, "one layer per entry: both '%s' and '%s' given",
-                                   type_key->text, key->text);
+                return nn_cfg_fail(b->err, key,
+                                   "%s: one layer per entry, got both '%s' and '%s' (start a "
+                                   "new '- ' item for the second)",
+                                   path, type_key->text, key->text);
             type_key = key;
             args = entry->items[k];
-        } else if (strcmp(key->text, "repeat") == 0) {
-            return nn_cfg_fail(b->err, key, "repeat: goes with residual: or layers:");
+        } else if (repeat || has_key(entry, "repeat")) {
+            /* a block whose residual:/layers: key is misspelt */
+            static const char *const bodies[] = {"residual", "layers", NULL};
+            return nn_cfg_fail_choice(b->err, key, "block key", key->text, bodies);
         } else {
-            const char *s = nn_suggest(key->text, nn_layer_names);
-            if (!s)
-                s = nn_suggest(key->text, entry_keys);
-            if (s)
-                return nn_cfg_fail(b->err, key, "unknown layer type '%s' (did you mean '%s'?)",
-                                   key->text, s);
-            return nn_cfg_fail_choice(b->err, key, "layer type", key->text, nn_layer_names);
+            return unknown_entry_key(b, key, path);
         }
         entry->items[k]->used = true;
     }
-    if (!type_key)
-        return nn_cfg_fail(b->err, entry, "layer entry without a type (one of: dense, "
-                                          "flatten, reshape, activation, dropout, "
-                                          "batch_normalization, add)");
+    if (repeat)
+        return nn_cfg_fail(b->err, repeat,
+                           "%s: repeat: goes with a block, residual: [...] or layers: [...]",
+                           path);
+    if (!type_key) {
+        char list[512] = "";
+        for (size_t k = 0; nn_layer_names[k]; k++) {
+            size_t len = strlen(list);
+            snprintf(list + len, sizeof list - len, "%s%s", k ? ", " : "", nn_layer_names[k]);
+        }
+        return nn_cfg_fail(b->err, entry, "%s: a layer entry needs a type, one of: %s", path,
+                           list);
+    }
+    char what[PATH_LEN];
+    path_printf(what, "%s.%s", path, type_key->text);
     int i = new_node(b, nn_layer_find(type_key->text), type_key);
     if (i < 0)
         return oom(b);
-    nn_status st = set_name(b, i, name);
+    nn_status st = set_name(b, i, name, path);
     if (!st && inputs)
         st = read_refs(b, i, inputs);
     if (!st)
-        st = read_layer_args(b, i, args);
+        st = read_layer_args(b, i, args, what);
     if (st)
         return st;
     nn_node *n = &b->nodes[i];
@@ -282,16 +340,21 @@ static nn_status build_layer(builder *b, nn_cfg *entry, int prev, int *out)
                                "layer '%s' (%s) needs at least %d inputs: write %s: [a, b]",
                                n->name, n->ops->type, n->ops->min_inputs, n->ops->type);
     }
-    if (p->n_in < n->ops->min_inputs || p->n_in > n->ops->max_inputs)
-        return nn_cfg_fail(b->err, type_key, "layer '%s' (%s) takes %d input%s, got %d",
-                           n->name, n->ops->type, n->ops->max_inputs,
-                           n->ops->max_inputs == 1 ? "" : "s", p->n_in);
+    if (p->n_in < n->ops->min_inputs || p->n_in > n->ops->max_inputs) {
+        if (n->ops->min_inputs == n->ops->max_inputs)
+            return nn_cfg_fail(b->err, type_key, "layer '%s' (%s) takes %d input%s, got %d",
+                               n->name, n->ops->type, n->ops->max_inputs,
+                               n->ops->max_inputs == 1 ? "" : "s", p->n_in);
+        return nn_cfg_fail(b->err, type_key, "layer '%s' (%s) takes %d to %d inputs, got %d",
+                           n->name, n->ops->type, n->ops->min_inputs, n->ops->max_inputs,
+                           p->n_in);
+    }
     *out = i;
     return NN_OK;
 }
 
 /* `{residual: [..] | layers: [..], repeat: K, name: N}` */
-static nn_status build_block(builder *b, nn_cfg *entry, int prev, int *out)
+static nn_status build_block(builder *b, nn_cfg *entry, int prev, const char *path, int *out)
 {
     nn_cfg *body = NULL, *repeat = NULL, *name = NULL;
     bool residual = false;
@@ -301,7 +364,7 @@ static nn_status build_block(builder *b, nn_cfg *entry, int prev, int *out)
         if (strcmp(key, "residual") == 0 || strcmp(key, "layers") == 0) {
             if (body)
                 return nn_cfg_fail(b->err, entry->keys[k],
-                                   "a block is either residual: or layers:, not both");
+                                   "%s: a block is either residual: or layers:, not both", path);
             body = entry->items[k];
             residual = key[0] == 'r';
         } else if (strcmp(key, "repeat") == 0) {
@@ -310,24 +373,32 @@ static nn_status build_block(builder *b, nn_cfg *entry, int prev, int *out)
             name = entry->items[k];
         } else {
             static const char *const block_keys[] = {"residual", "layers", "repeat", "name", NULL};
+            if (nn_layer_find(key))
+                return nn_cfg_fail(b->err, entry->keys[k],
+                                   "%s: a block holds its layers in its list; '%s' cannot sit "
+                                   "next to %s:",
+                                   path, key, residual || !body ? "residual" : "layers");
             return nn_cfg_fail_choice(b->err, entry->keys[k], "block key", key, block_keys);
         }
     }
+    char body_path[PATH_LEN];
+    path_printf(body_path, "%s.%s", path, residual ? "residual" : "layers");
     int times = 1;
     if (repeat) {
         static const nn_key rk = {"repeat", NN_T_INT, NULL, 0, NN_K_MIN | NN_K_MAX, 1, 10000, NULL};
-        if (nn_cfg_read_value(repeat, &rk, &times, "repeat", b->err))
+        char what[PATH_LEN];
+        path_printf(what, "%s.repeat", path);
+        if (nn_cfg_read_value(repeat, &rk, &times, what, b->err))
             return NN_E_CONFIG;
     }
     if (body->kind != NN_CFG_SEQ || body->n == 0)
-        return nn_cfg_fail(b->err, body, "%s: expected a non-empty list of layers",
-                           residual ? "residual" : "layers");
+        return nn_cfg_fail(b->err, body, "%s: expected a non-empty list of layers", body_path);
     if (prev < 0)
         return nn_cfg_fail(b->err, entry, "a block needs an input before it");
     int cur = prev;
     for (int t = 0; t < times; t++) {
         int last;
-        nn_status st = build_list(b, body, cur, residual ? "residual" : "layers", &last);
+        nn_status st = build_list(b, body, cur, body_path, &last);
         if (st)
             return st;
         if (residual) {
@@ -339,14 +410,14 @@ static nn_status build_block(builder *b, nn_cfg *entry, int prev, int *out)
             b->pend[i].n_in = 2;
             last = i;
             /* the block's name goes to its final output */
-            st = set_name(b, i, t == times - 1 ? name : NULL);
+            st = set_name(b, i, t == times - 1 ? name : NULL, path);
             if (st)
                 return st;
         } else if (name && t == times - 1) {
             /* a plain block's name renames its last layer, unless that one has its own */
             if (!b->pend[last].auto_name)
                 return nn_cfg_fail(b->err, name, "the block's last layer already has a name");
-            st = set_name(b, last, name);
+            st = set_name(b, last, name, path);
             if (st)
                 return st;
         }
@@ -358,22 +429,39 @@ static nn_status build_block(builder *b, nn_cfg *entry, int prev, int *out)
 
 static bool is_block(const nn_cfg *entry)
 {
-    return nn_cfg_get((nn_cfg *)entry, "residual") || nn_cfg_get((nn_cfg *)entry, "layers");
+    return has_key(entry, "residual") || has_key(entry, "layers");
 }
 
-static nn_status build_list(builder *b, nn_cfg *list, int prev, const char *what, int *last)
+/* `- flatten` alone: the layer with its defaults, rewritten to `- flatten: {}` so the
+ * resolved configuration shows the settings. */
+static nn_status bare_type(builder *b, nn_cfg *entry)
+{
+    if (entry->quoted || !nn_layer_find(entry->text))
+        return nn_cfg_fail_choice(b->err, entry, "layer type", entry->text, nn_layer_names);
+    if (nn_cfg_wrap(entry, entry->text, b->err))
+        return NN_E_CONFIG;
+    nn_cfg_make_map(entry->items[0]);
+    return NN_OK;
+}
+
+static nn_status build_list(builder *b, nn_cfg *list, int prev, const char *path, int *last)
 {
     if (list->kind != NN_CFG_SEQ)
-        return nn_cfg_fail(b->err, list, "%s: expected a list of layers", what);
+        return nn_cfg_fail(b->err, list, "%s: expected a list of layers", path);
     int cur = prev;
     for (size_t i = 0; i < list->n; i++) {
         nn_cfg *entry = list->items[i];
-        if (entry->kind != NN_CFG_MAP || entry->n == 0)
-            return nn_cfg_fail(b->err, entry,
-                               "%s: each entry is a mapping like {dense: 64} or {dropout: 0.5}",
-                               what);
-        nn_status st = is_block(entry) ? build_block(b, entry, cur, &cur)
-                                       : build_layer(b, entry, cur, &cur);
+        char here[PATH_LEN];
+        path_printf(here, "%s[%zu]", path, i);
+        nn_status st = NN_OK;
+        if (entry->kind == NN_CFG_SCALAR && !nn_cfg_is_null(entry))
+            st = bare_type(b, entry);
+        else if (entry->kind != NN_CFG_MAP || entry->n == 0)
+            st = nn_cfg_fail(b->err, entry,
+                             "%s: expected a layer such as `- dense: 64` or `- dropout: 0.5`", here);
+        if (!st)
+            st = is_block(entry) ? build_block(b, entry, cur, here, &cur)
+                                 : build_layer(b, entry, cur, here, &cur);
         if (st)
             return st;
     }
@@ -591,9 +679,9 @@ nn_status nn_graph_build(nn_cfg *model, nn_graph **out, nn_error *err)
         b.nodes[input].shape = in.shape;
         if (in.name) {
             nn_cfg *name_node = nn_cfg_get(nn_cfg_get(model, "input"), "name");
-            st = set_name(&b, input, name_node);
+            st = set_name(&b, input, name_node, "model.input");
         } else {
-            st = set_name(&b, input, NULL);
+            st = set_name(&b, input, NULL, "model.input");
         }
     }
     if (!st)

@@ -40,16 +40,21 @@ nn_status nn_optim_spec_read(nn_cfg *node, nn_optim_spec *spec, nn_error *err)
         return nn_fail(err, NN_E_CONFIG, "compile: missing required key 'optimizer'");
     nn_cfg *name = node, *args = NULL;
     if (node->kind == NN_CFG_MAP) {
-        if (node->n != 1)
+        if (node->n == 0)
             return nn_cfg_fail(err, node,
                                "compile.optimizer: expected one optimizer, e.g. {adam: {amsgrad: "
-                               "true}}, got %zu keys",
-                               node->n);
+                               "true}}, got {}");
+        if (node->n > 1) /* point at the second: often an override for another optimizer */
+            return nn_cfg_fail(err, node->keys[1],
+                               "compile.optimizer: one optimizer only, got '%s' and '%s' (to "
+                               "switch, set compile.optimizer=%s)",
+                               node->keys[0]->text, node->keys[1]->text, node->keys[1]->text);
         name = node->keys[0];
         args = node->items[0];
         node->items[0]->used = true;
-    } else if (node->kind != NN_CFG_SCALAR) {
-        return nn_cfg_fail(err, node, "compile.optimizer: expected a name or a mapping");
+    } else if (node->kind != NN_CFG_SCALAR || nn_cfg_is_null(node)) {
+        return nn_cfg_fail(err, node, "compile.optimizer: expected a name such as adam or a "
+                                      "mapping such as {sgd: {momentum: 0.9}}");
     }
     int kind = -1;
     for (int i = 0; nn_optim_names[i]; i++)

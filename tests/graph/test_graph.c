@@ -203,6 +203,43 @@ static void test_build_errors(void **state)
     expect_error("layers:\n  - dense: 4\n", "input", 1, 1);
 }
 
+/* `- flatten` is the layer with every default, written back as `flatten: {}` so that the
+ * resolved configuration shows it; messages about an entry name its path in the file. */
+static void test_bare_types_and_entry_paths(void **state)
+{
+    (void)state;
+    built b = build("input: [2, 3]\nlayers:\n  - flatten\n  - batch_normalization\n  - dense: 2\n");
+    assert_int_equal(b.st, NN_OK);
+    assert_string_equal(b.g->nodes[1].ops->type, "flatten");
+    assert_string_equal(b.g->nodes[2].ops->type, "batch_normalization");
+    assert_int_equal(nn_graph_params_total(b.g), 6 * 4 + 6 * 2 + 2);
+    nn_cfg *layers = nn_cfg_get(nn_cfg_root(b.doc), "layers");
+    nn_cfg *first = layers->items[0];
+    assert_int_equal(first->kind, NN_CFG_MAP);
+    assert_string_equal(first->keys[0]->text, "flatten");
+    assert_int_equal(first->items[0]->kind, NN_CFG_MAP);
+    nn_cfg *bn = nn_cfg_get(layers->items[1], "batch_normalization");
+    assert_non_null(nn_cfg_get(bn, "momentum")); /* defaults written in */
+    release(&b);
+
+    expect_error("input: [4]\nlayers:\n  - dense\n", "model.layers[0].dense: missing required key 'units'", 3, 5);
+    expect_error("input: [4]\nlayers:\n  - flaten\n", "unknown layer type 'flaten' (did you mean 'flatten'?)", 3, 5);
+    expect_error("input: [4]\nlayers:\n  - dense: 4\n  - residual:\n      - dense: {units: 4, use_bais: true}\n",
+                 "unknown key 'use_bais' in model.layers[1].residual[0].dense (did you mean 'use_bias'?)", 5, 27);
+    expect_error("input: [4]\nlayers:\n  - repeat: 2\n    residul: [dense: 4]\n",
+                 "unknown block key 'residul' (did you mean 'residual'?)", 4, 5);
+    expect_error("input: [4]\nlayers:\n  - {repeat: 2, dense: 4}\n",
+                 "model.layers[0]: repeat: goes with a block", 3, 6);
+    expect_error("input: [4]\nlayers:\n  - {dense: 4, nmae: x}\n",
+                 "unknown key 'nmae' in model.layers[0] (did you mean 'name'?)", 3, 16);
+    expect_error("input: [4]\nlayers:\n  - repeat: 2\n    layers: [{name: x, dense: 4}]\n",
+                 "named layer inside a repeated block", 4, 21);
+    expect_error("input: [4]\nlayers:\n  - {name: [x], dense: 4}\n", "model.layers[0].name: expected a string", 3, 12);
+    expect_error("input: [4]\nlayers:\n  - {name: x}\n", "model.layers[0]: a layer entry needs a type", 3, 5);
+    expect_error("input: [4]\nlayers:\n  - residual: [dense: 4]\n    dropout: 0.5\n",
+                 "a block holds its layers in its list", 4, 5);
+}
+
 static void test_plan_overwrite_and_views(void **state)
 {
     (void)state;
@@ -256,6 +293,7 @@ int main(void)
         cmocka_unit_test(test_notebook_param_counts),
         cmocka_unit_test(test_functional_names_and_forward_references),
         cmocka_unit_test(test_build_errors),
+        cmocka_unit_test(test_bare_types_and_entry_paths),
         cmocka_unit_test(test_plan_overwrite_and_views),
         cmocka_unit_test(test_batch_norm_params_after_trainable),
     };
