@@ -244,31 +244,42 @@ static bool shown_here(const report *r, int c)
 
 /* --- cells ---------------------------------------------------------------------------- */
 
-/* Distinct values of a column over a group, joined by ",". */
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Distinct values of a column over a group, joined by ","; numbers in increasing order,
+ * text in table order. */
 static void distinct(const report *r, const nn_results_group *g, int rc, char *buf, size_t size)
 {
     size_t len = 0;
     buf[0] = '\0';
-    for (size_t i = 0; i < g->n; i++) {
+    bool text = nn_results_columns[rc].kind == NN_RESULTS_TEXT;
+    double *sorted = text ? NULL : malloc(g->n * sizeof *sorted);
+    if (sorted) {
+        for (size_t i = 0; i < g->n; i++)
+            sorted[i] = nn_results_number(&r->t.rows[g->members[i]], rc);
+        qsort(sorted, g->n, sizeof *sorted, by_value);
+    }
+    for (size_t i = 0; i < g->n && len < size; i++) {
         const nn_results_row *row = &r->t.rows[g->members[i]];
         char v[600];
-        if (nn_results_columns[rc].kind == NN_RESULTS_TEXT)
-            nn_strlcpy(v, nn_results_text(row, rc), sizeof v);
-        else
-            snprintf(v, sizeof v, "%.0f", nn_results_number(row, rc));
         bool seen = false;
-        for (size_t k = 0; k < i && !seen; k++) {
-            const nn_results_row *other = &r->t.rows[g->members[k]];
-            seen = nn_results_columns[rc].kind == NN_RESULTS_TEXT
-                       ? strcmp(nn_results_text(other, rc), v) == 0
-                       : nn_results_number(other, rc) == nn_results_number(row, rc);
+        if (text) {
+            nn_strlcpy(v, nn_results_text(row, rc), sizeof v);
+            for (size_t k = 0; k < i && !seen; k++)
+                seen = strcmp(nn_results_text(&r->t.rows[g->members[k]], rc), v) == 0;
+        } else {
+            double x = sorted ? sorted[i] : nn_results_number(row, rc);
+            seen = sorted && i > 0 && sorted[i - 1] == x;
+            snprintf(v, sizeof v, "%.0f", x);
         }
         if (!seen)
-            len += (size_t)snprintf(buf + len, len < size ? size - len : 0, "%s%s",
-                                    len ? "," : "", v);
-        if (len >= size)
-            break;
+            len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? "," : "", v);
     }
+    free(sorted);
 }
 
 static void number_cell(double v, int digits, char *buf, size_t size)
