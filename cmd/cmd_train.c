@@ -122,7 +122,7 @@ static int parse(int argc, char **argv, const char *cmd, const char *help, train
             break;
         case OPT_SEEDS: /* --seeds and --log-format shape a training, not a config */
             if (strcmp(cmd, "train") != 0)
-                return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+                return cli_usage_error(cmd, "--seeds is an option of train");
             if (cli_parse_long(cmd, "--seeds", optarg, 1, &a->seeds))
                 return 2;
             if (a->seeds > 1024)
@@ -130,7 +130,7 @@ static int parse(int argc, char **argv, const char *cmd, const char *help, train
             break;
         case OPT_LOG_FORMAT:
             if (strcmp(cmd, "train") != 0)
-                return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+                return cli_usage_error(cmd, "--log-format is an option of train");
             if (strcmp(optarg, "jsonl") != 0 && strcmp(optarg, "text") != 0)
                 return cli_usage_error(cmd, "--log-format: expected text or jsonl, got '%s'",
                                        optarg);
