@@ -106,4 +106,9 @@ void nn_graph_summary(const nn_graph *g, FILE *out);
 /* Finds a node by name; -1 if none. */
 int nn_graph_find(const nn_graph *g, const char *name);
 
+/* After a step on `batch` rows: the first node whose output holds a NaN or an infinity
+ * (forward order), else the first whose gradient does (output or parameter gradients, in
+ * backward order; *gradient set), else -1. Views are skipped (their input owns the data). */
+int nn_graph_find_nonfinite(const nn_graph *g, int batch, bool *gradient);
+
 #endif

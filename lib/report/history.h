@@ -22,6 +22,12 @@ typedef struct nn_history {
 /* Creates (truncates) the file. */
 nn_status nn_history_open(nn_history *h, const char *path, nn_error *err);
 
+/* Reopens the history of a resumed run that has `rows` complete epochs: keeps the header
+ * (its keys stay frozen) and the rows of epochs 0 .. rows-1, cuts whatever follows (rows
+ * of epochs the run will repeat, a torn last line) and appends from there. With rows 0
+ * the file starts empty. Errors: NN_E_IO; NN_E_DATA when the file lacks those rows. */
+nn_status nn_history_resume(nn_history *h, const char *path, int rows, nn_error *err);
+
 /* Appends one row; the first call writes the header from this row's keys. A key missing
  * from a later row is written as NA; a key that appears later is dropped (Keras rule). */
 nn_status nn_history_write(nn_history *h, int epoch, const nn_logs *logs, nn_error *err);

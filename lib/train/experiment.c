@@ -121,7 +121,12 @@ nn_status nn_experiment_read(nn_cfg_doc *doc, nn_experiment *ex, nn_error *err)
             return nn_fail(err, NN_E_NOMEM, "out of memory reading the configuration");
         nn_cfg_make_map(top.fit);
     }
-    return nn_cfg_read(top.fit, fit_schema, &ex->fit, "fit", err);
+    st = nn_cfg_read(top.fit, fit_schema, &ex->fit, "fit", err);
+    if (st)
+        return st;
+    nn_log_keys keys = {ex->compile.accuracy ? ex->compile.metric_name : NULL,
+                        ex->data.validation_split > 0.0};
+    return nn_callbacks_read(ex->fit.callbacks, &keys, &ex->fit.cbs, err);
 }
 
 nn_status nn_experiment_load(const char *path, const char *const *overrides, int n_overrides,

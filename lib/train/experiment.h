@@ -14,6 +14,7 @@
 #include "data/data.h"
 #include "graph/graph.h"
 #include "losses/loss.h"
+#include "optim/callbacks.h"
 #include "optim/optim.h"
 
 typedef struct nn_compile_spec {
@@ -28,7 +29,8 @@ typedef struct nn_fit_spec {
     int epochs;
     int batch_size;
     bool shuffle;
-    nn_cfg *callbacks;      /* the fit.callbacks list, or NULL; read by the callbacks module */
+    nn_cfg *callbacks;      /* the fit.callbacks list, or NULL */
+    nn_callbacks_spec cbs;  /* ... as read by optim/callbacks.h */
 } nn_fit_spec;
 
 typedef struct nn_experiment {

@@ -112,6 +112,7 @@ static double run_step(nn_trainer *t, int B, long *correct)
     nn_graph *g = t->g;
     nn_ctx ctx = {.batch = B, .training = true, .pool = t->pool, .trace = t->trace,
                   .seed = (uint32_t)nn_rng_u64(&t->dropout_rng)};
+    t->batch_rows = B;
     nn_graph_forward(g, &ctx);
     nn_loss_result r = apply_loss(t, B, true);
     if (g->n_trainable)
@@ -170,6 +171,18 @@ void nn_trainer_stop(nn_trainer *t, const char *reason)
     nn_strlcpy(t->stop_reason, reason, sizeof t->stop_reason);
 }
 
+const char *nn_trainer_nonfinite_where(const nn_trainer *t, char *buf, size_t size)
+{
+    bool gradient;
+    int i = nn_graph_find_nonfinite(t->g, t->batch_rows, &gradient);
+    if (i < 0)
+        snprintf(buf, size, "no layer output or gradient (the loss itself overflowed)");
+    else
+        snprintf(buf, size, "the %s of layer '%s'", gradient ? "gradient" : "output",
+                 t->g->nodes[i].name);
+    return buf;
+}
+
 nn_status nn_trainer_fit(nn_trainer *t, const nn_split *train, const nn_split *val,
                          const nn_fit_hooks *hooks, nn_error *err)
 {
@@ -210,6 +223,7 @@ nn_status nn_trainer_fit(nn_trainer *t, const nn_split *train, const nn_split *v
         long correct_sum = 0;
         size_t seen = 0;
         int batch = 0;
+        bool stopped_in_epoch = false;
         for (size_t b0 = 0; b0 < n; b0 += (size_t)t->fit.batch_size, batch++) {
             int B = (int)(n - b0 < (size_t)t->fit.batch_size ? n - b0 : (size_t)t->fit.batch_size);
             gather_job gj = {train->x, t->perm + b0, g->nodes[0].y, per};
@@ -231,15 +245,19 @@ nn_status nn_trainer_fit(nn_trainer *t, const nn_split *train, const nn_split *v
             if (hooks && hooks->on_batch_end)
                 hooks->on_batch_end(hooks->user, t, epoch, seen, n, loss_sum / (double)seen,
                                     metric ? (double)correct_sum / (double)seen : NAN);
-            if (t->stop)
-                break; /* terminate_on_nan: the epoch ends here, its logs are still written */
+            if (t->stop) { /* terminate_on_nan: the epoch ends here, its logs are still written */
+                stopped_in_epoch = true;
+                break;
+            }
             if (t->nan_epoch >= 0) {
+                char where[160];
                 nn_trainer_stop(t, "nan");
                 return nn_fail(err, NN_E_NUMERIC,
-                               "the loss became %s at epoch %d, batch %d; lower the learning "
-                               "rate, or add terminate_on_nan to fit.callbacks to keep the "
-                               "epoch's history",
-                               isnan(loss) ? "nan" : "infinite", epoch + 1, batch + 1);
+                               "the loss became %s at epoch %d, batch %d (first non-finite: "
+                               "%s); lower the learning rate, or add terminate_on_nan to "
+                               "fit.callbacks to keep the epoch's history",
+                               isnan(loss) ? "nan" : "infinite", epoch + 1, batch + 1,
+                               nn_trainer_nonfinite_where(t, where, sizeof where));
             }
             if (t->interrupt && *t->interrupt) {
                 nn_trainer_stop(t, "interrupted");
@@ -251,7 +269,7 @@ nn_status nn_trainer_fit(nn_trainer *t, const nn_split *train, const nn_split *v
         nn_logs_set(&logs, "loss", (float)(loss_sum / (double)seen));
         if (metric)
             nn_logs_set(&logs, metric, (float)((double)correct_sum / (double)seen));
-        if (val && val->n > 0) {
+        if (val && val->n > 0 && !stopped_in_epoch) { /* Keras skips it after a stop */
             double vl, va;
             nn_trainer_evaluate(t, val, &vl, &va);
             char key[40];
@@ -262,8 +280,11 @@ nn_status nn_trainer_fit(nn_trainer *t, const nn_split *train, const nn_split *v
             }
         }
         for (int c = 0; c < t->n_callbacks; c++)
-            if (t->callbacks[c]->on_epoch_end)
-                t->callbacks[c]->on_epoch_end(t->callbacks[c], t, epoch, &logs);
+            if (t->callbacks[c]->on_epoch_end) {
+                nn_status st = t->callbacks[c]->on_epoch_end(t->callbacks[c], t, epoch, &logs, err);
+                if (st)
+                    return st;
+            }
         t->epoch = epoch + 1;
         t->epochs_done++;
         if (hooks && hooks->on_epoch_end) {

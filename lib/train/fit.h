@@ -47,16 +47,25 @@ bool nn_logs_has(const nn_logs *logs, const char *key);
 
 typedef struct nn_trainer nn_trainer;
 typedef struct nn_callback nn_callback;
+struct nn_st; /* report/safetensors.h: checkpoints */
 
-/* One entry of fit.callbacks. Hooks may be NULL. They run in list order. A callback stops
- * the run by calling nn_trainer_stop. */
+/* One entry of fit.callbacks (train/callbacks.h builds them from the config). Hooks may be
+ * NULL. They run in list order. A callback stops the run by calling nn_trainer_stop; an
+ * error from on_epoch_end (a file it could not write) ends nn_trainer_fit with it.
+ * save_state / restore_state put the callback's state into a checkpoint and take it back,
+ * under names and metadata keys starting with `prefix`, so a resumed run goes on exactly. */
 struct nn_callback {
     const char *type;
     void *self;
     void (*on_train_begin)(nn_callback *cb, nn_trainer *t);
     void (*on_epoch_begin)(nn_callback *cb, nn_trainer *t, int epoch);
     void (*on_batch_end)(nn_callback *cb, nn_trainer *t, int epoch, int batch, double loss);
-    void (*on_epoch_end)(nn_callback *cb, nn_trainer *t, int epoch, nn_logs *logs);
+    nn_status (*on_epoch_end)(nn_callback *cb, nn_trainer *t, int epoch, nn_logs *logs,
+                              nn_error *err);
+    nn_status (*save_state)(const nn_callback *cb, const nn_trainer *t, struct nn_st *st,
+                            const char *prefix, nn_error *err);
+    nn_status (*restore_state)(nn_callback *cb, nn_trainer *t, const struct nn_st *st,
+                               const char *prefix, nn_error *err);
     void (*destroy)(nn_callback *cb);
 };
 
@@ -95,7 +104,9 @@ struct nn_trainer {
 
     bool stop;                           /* a callback or the loop asked to stop */
     char stop_reason[256];               /* "completed", "early_stopping", "nan", ... */
+    char stop_message[512];              /* why, for people ("" when completed) */
     int nan_epoch, nan_batch;            /* where a non-finite loss appeared, or -1 */
+    int batch_rows;                      /* rows in the last training step */
 
     uint32_t *perm;                      /* [n_train] */
     int32_t *labels;                     /* [batch] */
@@ -115,9 +126,12 @@ nn_status nn_trainer_check_data(const nn_trainer *t, const nn_split *s, const ch
                                 nn_error *err);
 
 /* Trains from t->epoch to fit.epochs. Returns NN_OK when the run ended normally, or was
- * stopped by a callback; NN_E_NUMERIC for a non-finite loss (message names epoch and
- * batch); NN_E_INTERRUPTED when *interrupt was set (after the current batch); or a hook's
- * error. t->stop_reason says which. val may have n == 0. */
+ * stopped by a callback; NN_E_NUMERIC for a non-finite loss (message names epoch, batch
+ * and the first layer that went non-finite); NN_E_INTERRUPTED when *interrupt was set
+ * (after the current batch); or a hook's or callback's error. t->stop_reason says which.
+ * When a callback stops the run during an epoch (terminate_on_nan), the epoch ends there:
+ * its logs hold the batches run so far and, as in Keras, no validation values. val may
+ * have n == 0. */
 nn_status nn_trainer_fit(nn_trainer *t, const nn_split *train, const nn_split *val,
                          const nn_fit_hooks *hooks, nn_error *err);
 
@@ -131,6 +145,11 @@ void nn_trainer_evaluate(nn_trainer *t, const nn_split *s, double *loss, double 
 
 /* Asks the loop to stop after the current epoch (callbacks use it). */
 void nn_trainer_stop(nn_trainer *t, const char *reason);
+
+/* After a step: "the output of layer 'dense_1'" / "the gradient of layer 'dense'" — the
+ * first place the step's numbers went non-finite (nn_graph_find_nonfinite) — or "no layer
+ * output or gradient (the loss itself overflowed)". Returns buf. */
+const char *nn_trainer_nonfinite_where(const nn_trainer *t, char *buf, size_t size);
 
 void nn_trainer_free(nn_trainer *t);
 

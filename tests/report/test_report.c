@@ -77,6 +77,45 @@ static void test_history_csv(void **state)
     rmdir(dir);
 }
 
+/* A resumed run cuts history.csv back to its checkpoint's epoch (dropping the rows it will
+ * repeat and a torn last line), keeps the frozen header, and appends. */
+static void test_history_resume(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/nnrun-hist-XXXXXX", path[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/history.csv", dir);
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    fputs("epoch,loss,lr\r\n0,0.5,0.1\r\n1,0.25,0.1\r\n2,0.125,0.1\r\n3,0.06", fp);
+    fclose(fp);
+    nn_history h;
+    nn_error err;
+    assert_int_equal(nn_history_resume(&h, path, 2, &err), NN_OK);
+    nn_logs logs = {0};
+    nn_logs_set(&logs, "lr", 0.01); /* a new row in the header's order */
+    nn_logs_set(&logs, "loss", 0.2);
+    nn_logs_set(&logs, "val_loss", 0.3); /* not in the frozen header: dropped */
+    assert_int_equal(nn_history_write(&h, 2, &logs, &err), NN_OK);
+    nn_history_close(&h);
+    char *text;
+    assert_int_equal(nn_read_file(path, &text, NULL, &err), NN_OK);
+    assert_string_equal(text, "epoch,loss,lr\r\n0,0.5,0.1\r\n1,0.25,0.1\r\n2,0.2,0.01\r\n");
+    free(text);
+
+    assert_int_equal(nn_history_resume(&h, path, 5, &err), NN_E_DATA);
+    assert_non_null(strstr(err.msg, "has 3 complete epoch rows; the checkpoint needs 5"));
+    nn_history_close(&h);
+    assert_int_equal(nn_history_resume(&h, path, 0, &err), NN_OK); /* before any epoch */
+    assert_int_equal(nn_history_write(&h, 0, &logs, &err), NN_OK);
+    nn_history_close(&h);
+    assert_int_equal(nn_read_file(path, &text, NULL, &err), NN_OK);
+    assert_string_equal(text, "epoch,loss,lr,val_loss\r\n0,0.2,0.01,0.3\r\n");
+    free(text);
+    unlink(path);
+    rmdir(dir);
+}
+
 static void test_json(void **state)
 {
     (void)state;
@@ -108,6 +147,7 @@ int main(void)
         cmocka_unit_test(test_repr_like_python),
         cmocka_unit_test(test_keras_numbers),
         cmocka_unit_test(test_history_csv),
+        cmocka_unit_test(test_history_resume),
         cmocka_unit_test(test_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
