@@ -2,8 +2,9 @@
 #
 #   make            bin/nnrun and build/libnnrun.a
 #   make demo       install what is missing, build, train configs/fashion_mnist.yaml
-#   make test       install what is missing, build with -Werror, run every CMocka suite and
-#                   the CLI tests, then all of it again under AddressSanitizer + UBSan
+#   make test       install what is missing (build and test packages), build with -Werror,
+#                   run every CMocka suite and the CLI tests, then all of it again under
+#                   AddressSanitizer + UBSan
 #   make bench      speed of every notebook model on synthetic data (not part of test)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deps       apt-get install only the Debian packages that are missing
@@ -19,6 +20,8 @@ WERROR  ?=
 SAN     ?=
 
 DEB_PACKAGES := libyaml-dev libopenblas-dev libcmocka-dev zlib1g-dev pkg-config
+# only for `make test`: the plotting scripts' tests (tests/cli/test_plots.sh)
+TEST_DEB_PACKAGES := python3-pandas python3-matplotlib gnuplot-nox
 PKGS         := yaml-0.1 openblas zlib
 
 PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -49,7 +52,7 @@ LIBA     := $(BUILD)/libnnrun.a
 NNRUN    := $(BINDIR)/nnrun
 
 .SECONDARY:
-.PHONY: all deps demo test check check-asan bench install uninstall clean tests
+.PHONY: all deps test-deps demo test check check-asan bench install uninstall clean tests
 .DEFAULT_GOAL := all
 
 all: $(NNRUN) $(LIBA)
@@ -86,7 +89,7 @@ tests: $(TEST_BIN) $(TOOL_BIN) $(NNRUN)
 
 # Installs only the packages that are missing; sudo when not root.
 deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+	@missing=""; for p in $(DEB_PACKAGES) $(DEPS_EXTRA); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -103,8 +106,12 @@ demo: deps
 	$(MAKE) all
 	$(NNRUN) configs/fashion_mnist.yaml
 
+# The build's packages and the tests' (plotting: pandas, matplotlib, gnuplot).
+test-deps:
+	@$(MAKE) --no-print-directory deps DEPS_EXTRA="$(TEST_DEB_PACKAGES)"
+
 # The README's second command.
-test: deps
+test: test-deps
 	$(MAKE) check WERROR=-Werror
 	$(MAKE) check-asan
 
