@@ -35,6 +35,7 @@ void cli_print_subcommands(FILE *out);
 /* Subcommands: argv[0] is the subcommand's name. */
 int cmd_train(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -15,10 +16,11 @@
 #define MAX_OVERRIDES 256
 
 /* long options without a short form */
-enum { OPT_SEEDS = 0x100, OPT_LOG_FORMAT };
+enum { OPT_SEEDS = 0x100, OPT_LOG_FORMAT, OPT_RESUME, OPT_LOAD_WEIGHTS };
 
 static const char train_help[] =
     "Usage: nnrun [train] [OPTIONS] CONFIG.yaml\n"
+    "       nnrun [train] --resume RUN_DIR [--threads N]\n"
     "\n"
     "Trains the neural network a YAML file describes (data, model, compile, fit — the\n"
     "cells of a Keras notebook) and leaves a run directory with config.yaml (resolved),\n"
@@ -38,6 +40,11 @@ static const char train_help[] =
     "                       with mean ± std of the final metrics\n"
     "      --log-format F   text (default) or jsonl: one JSON object per epoch (and one at\n"
     "                       the end) on stdout, the text on stderr\n"
+    "      --load-weights FILE  start from the weights in FILE (safetensors: every\n"
+    "                       parameter by name and shape) instead of a random init\n"
+    "      --resume RUN_DIR continue an interrupted run from its last checkpoint, with its\n"
+    "                       config.yaml (and, unless --threads is given, its thread count);\n"
+    "                       it ends exactly as if it had never stopped\n"
     "  -q, --quiet          print nothing but errors\n"
     "  -h, --help           show this help\n"
     "  -V, --version        show the version\n"
@@ -52,7 +59,8 @@ static const char train_help[] =
     "  nnrun check configs/resnet10.yaml\n"
     "\n"
     "Exit status: 0 success, 1 failure while running, 2 usage/config/data error,\n"
-    "130/143 interrupted by SIGINT/SIGTERM (the run directory keeps what finished).\n"
+    "130/143 interrupted by SIGINT/SIGTERM (after the current batch; the run directory keeps\n"
+    "the last complete epoch's checkpoint for --resume).\n"
     "\n";
 
 static const char check_help[] =
@@ -70,7 +78,26 @@ typedef struct train_args {
     char owned[2][64]; /* "seed=N", "fit.epochs=N" made from --seed / --epochs */
     long seeds;        /* --seeds N; 0 = one run, as usual */
     bool jsonl;        /* --log-format jsonl */
+    const char *resume;       /* --resume RUN_DIR */
+    char resume_config[1100]; /* RUN_DIR/config.yaml */
 } train_args;
+
+/* The test hook (tests/cli/test_resume.sh): with NNRUN_TEST_PAUSE_AT=POINT in the
+ * environment, a run that reaches POINT (see nn_run_options.test_point: "batch:2:5",
+ * "checkpoint:3:half", ...) says so on stderr and waits there until a signal ends it (the
+ * test kills it with SIGKILL) or asks it to stop (SIGINT/SIGTERM: it goes on, and stops
+ * after the batch as usual). For tests only; nothing else reads this variable. */
+static void test_pause(void *user, const char *point)
+{
+    const char *want = user;
+    if (strcmp(point, want) != 0)
+        return;
+    fprintf(stderr, "nnrun: test pause at %s (pid %ld)\n", point, (long)getpid());
+    fflush(stderr);
+    struct timespec tick = {0, 10 * 1000 * 1000};
+    while (!cli_interrupted)
+        nanosleep(&tick, NULL);
+}
 
 /* Returns -1 to go on, or an exit status. */
 static int parse(int argc, char **argv, const char *cmd, const char *help, train_args *a)
@@ -82,10 +109,13 @@ static int parse(int argc, char **argv, const char *cmd, const char *help, train
         {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
         {"seeds", required_argument, NULL, OPT_SEEDS},
         {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+        {"resume", required_argument, NULL, OPT_RESUME},
+        {"load-weights", required_argument, NULL, OPT_LOAD_WEIGHTS},
         {NULL, 0, NULL, 0},
     };
     nn_run_options *o = &a->run;
     long threads = sysconf(_SC_NPROCESSORS_ONLN);
+    bool threads_given = false;
     bool quiet = false;
     int c;
     opterr = 0;
@@ -116,6 +146,16 @@ static int parse(int argc, char **argv, const char *cmd, const char *help, train
             if (cli_parse_long(cmd, "--threads", optarg, 1, &v))
                 return 2;
             threads = v;
+            threads_given = true;
+            break;
+        case OPT_RESUME: /* --resume and --load-weights start a training, not a config */
+        case OPT_LOAD_WEIGHTS:
+            if (strcmp(cmd, "train") != 0)
+                return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+            if (c == OPT_RESUME)
+                a->resume = optarg;
+            else
+                o->load_weights = optarg;
             break;
         case 'q':
             quiet = true;
@@ -150,14 +190,34 @@ static int parse(int argc, char **argv, const char *cmd, const char *help, train
             return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (optind >= argc)
+    if (a->resume) {
+        /* the run goes on as it started: its own config, no changes */
+        if (optind < argc)
+            return cli_usage_error(cmd, "--resume takes the configuration from %s/config.yaml; "
+                                        "give no CONFIG.yaml (got '%s')",
+                                   a->resume, argv[optind]);
+        if (o->n_overrides || o->out_dir || o->load_weights || a->seeds)
+            return cli_usage_error(cmd, "--resume continues a run as it started: it takes no "
+                                        "--set/--seed/--epochs/--out/--load-weights/--seeds");
+        snprintf(a->resume_config, sizeof a->resume_config, "%s/config.yaml", a->resume);
+        o->resume = true;
+        o->out_dir = a->resume;
+        if (!threads_given)
+            threads = 0; /* the run's own thread count (nn_run_options.threads) */
+    }
+    if (!o->resume && optind >= argc)
         return cli_usage_error(cmd, "no configuration file given");
     if (optind + 1 < argc)
         return cli_usage_error(cmd, "one configuration file at a time (got '%s' and '%s')",
                                argv[optind], argv[optind + 1]);
-    o->config_path = argv[optind];
+    o->config_path = o->resume ? a->resume_config : argv[optind];
     o->overrides = a->overrides;
-    o->threads = threads > 0 ? (int)threads : 1;
+    o->threads = threads > 0 ? (int)threads : o->resume ? 0 : 1;
+    const char *pause_at = getenv("NNRUN_TEST_PAUSE_AT");
+    if (pause_at && pause_at[0]) {
+        o->test_point = test_pause;
+        o->test_user = (void *)pause_at;
+    }
     /* jsonl: stdout is the machines'; the text goes to stderr */
     o->out = quiet ? NULL : a->jsonl ? stderr : stdout;
     o->live = o->out && isatty(fileno(o->out));
@@ -183,7 +243,11 @@ int cmd_train(int argc, char **argv)
         cli_jsonl_end(a.run.jsonl, &res, st, &err);
     if (st) {
         code = cli_fail(&err);
-        if (res.run_dir[0])
+        if (st == NN_E_INTERRUPTED && res.run_dir[0])
+            fprintf(stderr, "nnrun: stopped after a complete batch; %s keeps the checkpoint of "
+                            "the last complete epoch; resume with: nnrun --resume %s\n",
+                    res.run_dir, res.run_dir);
+        else if (res.run_dir[0])
             fprintf(stderr, "nnrun: the run directory %s keeps what finished\n", res.run_dir);
         return code;
     }

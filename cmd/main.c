@@ -2,6 +2,7 @@
  *
  *   nnrun [train] [OPTIONS] CONFIG     train (the default subcommand)
  *   nnrun check [OPTIONS] CONFIG       validate, print the model
+ *   nnrun eval CONFIG --weights FILE   test-set loss and metrics with saved weights
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,7 @@ typedef struct subcommand {
 static const subcommand subcommands[] = {
     {"train", cmd_train, "train the experiment a config describes (the default)"},
     {"check", cmd_check, "validate a config and print the model, without training"},
+    {"eval", cmd_eval, "evaluate a config's model with saved weights on the test set"},
     {"report", cmd_report, "compare finished runs: results.csv tables, repeats as mean ± std"},
 };
 

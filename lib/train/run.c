@@ -1,8 +1,10 @@
 /* run.c — a whole run: config -> model -> data -> run directory -> training -> results. */
 #include "train/run.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,6 +22,9 @@
 #include "report/json.h"
 #include "report/progress.h"
 #include "report/results_table.h"
+#include "report/safetensors.h"
+#include "train/callbacks.h"
+#include "train/checkpoint.h"
 #include "train/experiment.h"
 #include "train/fit.h"
 
@@ -40,10 +45,15 @@ typedef struct run {
     double best_val_loss, best_val_metric;
     int best_epoch;
     nn_logs last_logs;
+    const nn_run_options *o;
+    nn_st resume;           /* the checkpoint a resumed run starts from */
+    nn_ckpt_facts facts;    /* config and data, recorded in every checkpoint */
+    int ckpt_epoch;         /* of the checkpoint being written (test points) */
 } run;
 
 static void run_free(run *r)
 {
+    nn_st_free(&r->resume);
     nn_history_close(&r->history);
     if (r->trainer_ready)
         nn_trainer_free(&r->t);
@@ -189,6 +199,10 @@ static nn_status write_results(const nn_run_options *o, run *r, const nn_run_res
     nn_json_int(&j, "epochs", r->ex.fit.epochs);
     nn_json_int(&j, "epochs_run", res->epochs_run);
     nn_json_string(&j, "stop_reason", res->stop_reason);
+    if (res->stop_message[0])
+        nn_json_string(&j, "stop_message", res->stop_message);
+    nn_json_string(&j, "initial_weights", o->load_weights);
+    nn_json_string(&j, "config_sha256", r->facts.config_sha256[0] ? r->facts.config_sha256 : NULL);
     if (failure)
         nn_json_string(&j, "error", failure->msg);
     json_logs(&j, "final", &r->last_logs);
@@ -247,11 +261,116 @@ static void hook_epoch_begin(void *user, const nn_trainer *t, int epoch)
     nn_progress_epoch_begin(&r->progress, t, epoch);
 }
 
+/* --- checkpoints and test points ------------------------------------------------------ */
+
+static void test_point(const run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void test_point(const run *r, const char *fmt, ...)
+{
+    if (!r->o->test_point)
+        return;
+    char point[96];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(point, sizeof point, fmt, ap);
+    va_end(ap);
+    r->o->test_point(r->o->test_user, point);
+}
+
+static void checkpoint_stage(void *user, const char *stage)
+{
+    const run *r = user;
+    test_point(r, "checkpoint:%d:%s", r->ckpt_epoch, stage);
+}
+
+/* checkpoint.safetensors: the trainer between epochs and what results.json needs. */
+static nn_status save_checkpoint(run *r, nn_error *err)
+{
+    nn_run_track track = {r->best_epoch, r->best_val_loss, r->best_val_metric,
+                          r->epoch_seconds_sum, r->last_logs};
+    char path[1100];
+    snprintf(path, sizeof path, "%s/checkpoint.safetensors", r->dir);
+    r->ckpt_epoch = r->t.epoch;
+    return nn_checkpoint_save(path, &r->t, &track, &r->facts,
+                              r->o->test_point ? checkpoint_stage : NULL, r, err);
+}
+
+/* Removes the temporary files a killed writer left in the run directory ("*.tmp<pid>"). */
+static void remove_stale_temporaries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *tmp = strstr(e->d_name, ".tmp");
+        if (!tmp || !tmp[4] || tmp[4 + strspn(tmp + 4, "0123456789")] != '\0')
+            continue;
+        char path[1400];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    closedir(d);
+}
+
+/* A resumed run: the trainer, callbacks and bookkeeping from the checkpoint, history.csv
+ * cut back to the checkpoint's epoch. */
+static nn_status resume_outputs(run *r, const char *history, nn_error *err)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/checkpoint.safetensors", r->dir);
+    nn_run_track track;
+    nn_status st = nn_ckpt_facts_make(&r->facts, r->ex.seed, r->o->threads, r->o->config_path,
+                                      &r->data, err);
+    if (!st)
+        st = nn_checkpoint_restore(&r->resume, path, &r->t, &track, &r->facts, err);
+    if (st)
+        return st;
+    nn_st_free(&r->resume);
+    r->best_epoch = track.best_epoch;
+    r->best_val_loss = track.best_val_loss;
+    r->best_val_metric = track.best_val_metric;
+    r->epoch_seconds_sum = track.epoch_seconds_sum;
+    r->last_logs = track.last_logs;
+    remove_stale_temporaries(r->dir);
+    return nn_history_resume(&r->history, history, r->t.epoch, err);
+}
+
+/* A new run: config.yaml, model.txt, an empty history.csv and the checkpoint of epoch 0,
+ * so that a run stopped in its first epoch can be resumed too. `restart`: a resumed run
+ * that was stopped before its first checkpoint was in place starts over from the seed, in
+ * its directory and with its config.yaml as it is. */
+static nn_status fresh_outputs(run *r, const char *history, bool restart, nn_error *err)
+{
+    char path[1100];
+    nn_status st;
+    if (restart) {
+        nn_atomic_file f;
+        remove_stale_temporaries(r->dir);
+        snprintf(path, sizeof path, "%s/model.txt", r->dir);
+        st = nn_file_begin(&f, path, err);
+        if (!st) {
+            nn_graph_summary(r->g, f.fp);
+            st = nn_file_commit(&f, err);
+        }
+    } else {
+        st = write_config_and_summary(r, err);
+    }
+    snprintf(path, sizeof path, "%s/config.yaml", r->dir);
+    if (!st)
+        st = nn_history_open(&r->history, history, err);
+    if (!st)
+        st = nn_ckpt_facts_make(&r->facts, r->ex.seed, r->o->threads, path, &r->data, err);
+    return st ? st : save_checkpoint(r, err);
+}
+
 static void hook_batch_end(void *user, const nn_trainer *t, int epoch, size_t seen,
                            size_t total, double loss, double metric)
 {
     run *r = user;
     nn_progress_batch_end(&r->progress, t, epoch, seen, total, loss, metric);
+    if (r->o->test_point)
+        test_point(r, "batch:%d:%zu", epoch + 1,
+                   (seen + (size_t)t->fit.batch_size - 1) / (size_t)t->fit.batch_size);
 }
 
 static nn_status hook_epoch_end(void *user, const nn_trainer *t, int epoch, const nn_logs *logs,
@@ -269,7 +388,8 @@ static nn_status hook_epoch_end(void *user, const nn_trainer *t, int epoch, cons
         r->best_val_loss = vl;
         r->best_val_metric = nn_logs_get(logs, key);
     }
-    return nn_history_write(&r->history, epoch, logs, err);
+    nn_status st = nn_history_write(&r->history, epoch, logs, err);
+    return st ? st : save_checkpoint(r, err); /* after the row: see resume_outputs */
 }
 
 /* Fills res->row from the finished run and, when `append`, adds it to the results.csv
@@ -300,7 +420,7 @@ static nn_status record_results_row(const nn_run_options *o, const run *r, nn_ru
     return append ? nn_results_table_append(table, row, err) : NN_OK;
 }
 
-nn_status nn_run(const nn_run_options *o, nn_run_result *res, nn_error *err)
+nn_status nn_run(const nn_run_options *options, nn_run_result *res, nn_error *err)
 {
     memset(res, 0, sizeof *res);
     res->test_loss = res->test_accuracy = NAN;
@@ -309,8 +429,35 @@ nn_status nn_run(const nn_run_options *o, nn_run_result *res, nn_error *err)
     r.started = nn_now();
     r.best_epoch = -1;
     r.best_val_loss = r.best_val_metric = NAN;
+    nn_run_options opts = *options; /* a resumed run takes its thread count from the checkpoint */
+    const nn_run_options *o = &opts;
+    r.o = o;
 
-    nn_status st = load_config(o, &r, err);
+    nn_status st = NN_OK;
+    bool restart = false; /* resumed before there was a checkpoint: start over */
+    if (o->resume) {
+        char path[1100];
+        long long threads;
+        snprintf(path, sizeof path, "%s/checkpoint.safetensors", o->out_dir);
+        restart = !nn_path_exists(path) && nn_path_exists(o->config_path);
+        if (!restart)
+            st = nn_st_load(path, &r.resume, err);
+        if (!st && opts.threads <= 0 && restart) {
+            long cores = sysconf(_SC_NPROCESSORS_ONLN);
+            opts.threads = cores > 0 ? (int)cores : 1;
+        } else if (!st && opts.threads <= 0) {
+            st = nn_st_meta_get_ll(&r.resume, "threads", path, &threads, err);
+            opts.threads = threads >= 1 && threads <= 4096 ? (int)threads : 1;
+        }
+        if (st) {
+            if (st == NN_E_IO) /* the directory the user named: theirs to fix */
+                st = err->code = NN_E_DATA;
+            nn_error_prefix(err, "cannot resume %s", o->out_dir);
+            run_free(&r);
+            return st;
+        }
+    }
+    st = load_config(o, &r, err);
     if (!st)
         st = nn_pool_create(o->threads, &r.pool, err);
     if (!st) {
@@ -327,32 +474,44 @@ nn_status nn_run(const nn_run_options *o, nn_run_result *res, nn_error *err)
         st = nn_trainer_check_data(&r.t, &r.data.train, "training", err);
     if (!st)
         st = nn_trainer_check_data(&r.t, &r.data.test, "test", err);
+    if (!st && o->load_weights)
+        st = nn_weights_load(r.g, o->load_weights, err);
     if (!st)
         st = make_run_dir(o, &r, err);
+    if (!st)
+        st = nn_callbacks_attach(&r.t, &r.ex.fit.cbs, r.dir, err);
     if (st) {
         run_free(&r);
         return st;
     }
     nn_strlcpy(res->run_dir, r.dir, sizeof res->run_dir);
-    st = write_config_and_summary(&r, err);
     char path[1100];
     snprintf(path, sizeof path, "%s/history.csv", r.dir);
-    if (!st)
-        st = nn_history_open(&r.history, path, err);
+    st = o->resume && !restart ? resume_outputs(&r, path, err)
+                               : fresh_outputs(&r, path, restart, err);
     if (st) {
         run_free(&r);
         return st;
     }
-    if (o->out)
+    if (o->out && o->resume)
+        fprintf(o->out, "Resuming %s at epoch %d/%d\n", r.dir, r.t.epoch + 1, r.ex.fit.epochs);
+    else if (o->out)
         fprintf(o->out, "Run directory: %s\n", r.dir);
 
     r.t.interrupt = o->interrupt;
     nn_progress_init(&r.progress, o->out, o->live, o->jsonl, r.ex.seed, r.ex.fit.epochs);
     nn_fit_hooks hooks = {&r, hook_train_begin, hook_epoch_begin, hook_batch_end, hook_epoch_end};
     nn_status fit_st = nn_trainer_fit(&r.t, &r.data.train, &r.data.val, &hooks, err);
+    /* terminate_on_nan ends the run cleanly (history, results, weights) but as a failure */
+    bool nan_stop = !fit_st && strcmp(r.t.stop_reason, "terminate_on_nan") == 0;
+    if (nan_stop)
+        fit_st = nn_fail(err, NN_E_NUMERIC, "%s", r.t.stop_message);
     res->epochs_run = r.t.epochs_done;
     nn_strlcpy(res->stop_reason, r.t.stop_reason, sizeof res->stop_reason);
+    nn_strlcpy(res->stop_message, r.t.stop_message, sizeof res->stop_message);
 
+    if (!fit_st && o->out && r.t.stop_message[0])
+        fprintf(o->out, "%s\n", r.t.stop_message);
     if (!fit_st) {
         double t0 = nn_now();
         nn_trainer_evaluate(&r.t, &r.data.test, &res->test_loss, &res->test_accuracy);
@@ -373,6 +532,10 @@ nn_status nn_run(const nn_run_options *o, nn_run_result *res, nn_error *err)
     nn_status tst = record_results_row(o, &r, res, !wst && trained_to_end, &werr);
     if (!wst)
         wst = tst;
+    if (!wst && (fit_st == NN_OK || nan_stop)) {
+        snprintf(path, sizeof path, "%s/weights.safetensors", r.dir);
+        wst = nn_weights_save(r.g, path, &werr);
+    }
     run_free(&r);
     if (fit_st)
         return fit_st;

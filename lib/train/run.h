@@ -29,6 +29,16 @@ typedef struct nn_run_options {
     bool live;                    /* out is a terminal: draw a live bar */
     FILE *jsonl;                  /* one JSON object per epoch (progress.h), or NULL */
     volatile sig_atomic_t *interrupt;
+    bool resume;                  /* continue the run in out_dir from its checkpoint;
+                                     config_path is out_dir/config.yaml, no overrides;
+                                     threads <= 0: the thread count the run started with */
+    const char *load_weights;     /* start training from this weights file, or NULL */
+    /* Test hook, NULL normally: called at named points so a test can stop the process
+     * there: "batch:E:B" after batch B of epoch E, "checkpoint:E:STAGE" while writing the
+     * checkpoint of epoch E (E, B 1-based; E 0 for the checkpoint written before training;
+     * STAGE begin, half or synced, see nn_st_save). */
+    void (*test_point)(void *user, const char *point);
+    void *test_user;
 } nn_run_options;
 
 typedef struct nn_run_result {
@@ -36,6 +46,7 @@ typedef struct nn_run_result {
     double test_loss, test_accuracy;
     int epochs_run;
     char stop_reason[256];
+    char stop_message[512];   /* why a callback stopped the run ("" otherwise) */
     nn_results_row row;       /* the run's results.csv row (results_table.h) */
 } nn_run_result;
 
