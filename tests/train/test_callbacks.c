@@ -19,6 +19,7 @@
 #include "core/util.h"
 #include "train/callbacks.h"
 #include "train/checkpoint.h"
+#include "train/experiment.h"
 #include "train/fit.h"
 
 static char dir[64];
@@ -303,6 +304,47 @@ static void test_nonfinite_gradient_found(void **state)
     drop(&r);
 }
 
+/* configs/cifar_resnet_custom.yaml holds the notebook's step-10 callbacks exactly. */
+static void test_step10_config(void **state)
+{
+    (void)state;
+    nn_cfg_doc *doc;
+    nn_experiment ex;
+    nn_graph *g;
+    nn_error err;
+    assert_int_equal(nn_experiment_load("configs/cifar_resnet_custom.yaml", NULL, 0, &doc, &ex,
+                                        &g, &err),
+                     NN_OK);
+    const nn_callbacks_spec *cbs = &ex.fit.cbs;
+    assert_int_equal(cbs->n, 2); /* callbacks = [lr_reducer, lr_scheduler] */
+    assert_int_equal(cbs->items[0].kind, NN_CB_REDUCE_LR_ON_PLATEAU);
+    assert_int_equal(cbs->items[1].kind, NN_CB_LR_SCHEDULE);
+    const nn_plateau_spec *p = &cbs->items[0].u.plateau;
+    assert_true(p->factor == sqrt(0.1));
+    assert_int_equal(p->cooldown, 0);
+    assert_int_equal(p->patience, 5);
+    assert_true(p->min_lr == 0.5e-6);
+    assert_string_equal(p->monitor, "val_loss");
+    assert_true(p->min_delta == 1e-4);
+    const nn_lr_schedule_spec *l = &cbs->items[1].u.schedule;
+    for (int e = 0; e < 30; e++) { /* the notebook's lr_schedule(epoch), as Python computes it */
+        double lr = 1e-3;
+        if (e > 25)
+            lr *= 0.5e-3;
+        else if (e > 20)
+            lr *= 1e-3;
+        else if (e > 15)
+            lr *= 1e-2;
+        else if (e > 10)
+            lr *= 1e-1;
+        assert_true(nn_lr_schedule_at(l, e) == lr);
+    }
+    assert_true(ex.compile.optimizer.learning_rate == nn_lr_schedule_at(l, 0));
+    assert_false(ex.compile.optimizer.amsgrad);
+    nn_graph_free(g);
+    nn_cfg_free(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -312,6 +354,7 @@ int main(void)
         cmocka_unit_test(test_model_checkpoint_files),
         cmocka_unit_test(test_terminate_on_nan),
         cmocka_unit_test(test_nonfinite_gradient_found),
+        cmocka_unit_test(test_step10_config),
     };
     return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
 }

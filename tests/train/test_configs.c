@@ -162,6 +162,8 @@ static const notebook_config NOTEBOOK[] = {
      NN_LOSS_CATEGORICAL_CROSSENTROPY, NN_OPT_SGD, false, 64, 20},
     {"configs/cifar_resnet.yaml", "step 9", 1361802, 1361290, "resnet", true, false, NN_DS_CIFAR10,
      NN_LOSS_CATEGORICAL_CROSSENTROPY, NN_OPT_ADAM, true, 128, 20},
+    {"configs/cifar_resnet_custom.yaml", "step 10", 1361802, 1361290, "resnet", true, false,
+     NN_DS_CIFAR10, NN_LOSS_CATEGORICAL_CROSSENTROPY, NN_OPT_ADAM, false, 32, 30},
     {"configs/fashion_mnist.yaml", "step 3", 59210, 59210, "sequential", false, false,
      NN_DS_FASHION_MNIST, NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, NN_OPT_SGD, false, 64, 20},
 };
@@ -215,7 +217,8 @@ static void test_notebook_configs(void **state)
 }
 
 /* MNIST: /255, then L2 along axis 1; the 784-input nets reshape. CIFAR: the issue's trap —
- * the baseline normalises alone, the per-pixel net normalises and then divides by 255. */
+ * the baseline and the custom net (step 10) normalise alone, the per-pixel net of step 9
+ * normalises and then divides by 255. */
 static void test_notebook_preprocessing(void **state)
 {
     (void)state;
@@ -231,6 +234,7 @@ static void test_notebook_preprocessing(void **state)
         {"configs/resnet_skip13.yaml", 3, {NN_PP_DIVIDE, NN_PP_L2_NORMALIZE, NN_PP_RESHAPE}},
         {"configs/cifar_baseline.yaml", 1, {NN_PP_L2_NORMALIZE}},
         {"configs/cifar_resnet.yaml", 2, {NN_PP_L2_NORMALIZE, NN_PP_DIVIDE}},
+        {"configs/cifar_resnet_custom.yaml", 1, {NN_PP_L2_NORMALIZE}},
     };
     for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
         nn_cfg_doc *doc;
