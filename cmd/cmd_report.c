@@ -151,7 +151,7 @@ static nn_status read_tree(report *r, const char *dir, int depth, int *found, nn
             n++;
     }
     closedir(d);
-    if (!st)
+    if (!st && n > 1)
         qsort(names, n, sizeof *names, by_name);
     for (size_t i = 0; !st && i < n; i++) {
         char path[4096];
@@ -631,7 +631,7 @@ int cmd_report(int argc, char **argv)
         st = nn_results_group_rows(&r.t, &r.groups, &r.n_groups, &err);
     }
     if (!st) {
-        if (r.sort) {
+        if (r.sort && r.n_groups > 1) {
             sorting = &r;
             qsort(r.groups, r.n_groups, sizeof *r.groups, by_sort_key);
         } else if (r.reverse) {

@@ -152,6 +152,11 @@ contains "$TMP/out" "m,x=1,2,\"1,2\","
 grep -q '^m,x=1,.*,0\.85[0-9]*,0\.070710678118654[0-9]*,nan,nan,completed$' "$TMP/out" || fail "csv mean, std"
 ok
 
+# a table with no rows yet
+mkdir "$TMP/h" && printf 'run_id,config\n' >"$TMP/h/results.csv"
+run 0 "$NNRUN" report --sort test_acc "$TMP/h"
+contains "$TMP/out" "0 runs in 0 experiments"
+
 # --- errors
 run 2 "$NNRUN" report "$TMP/nowhere"
 contains "$TMP/err" "$TMP/nowhere"
