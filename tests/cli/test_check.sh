@@ -9,7 +9,9 @@ export NNRUN_DATA="$TMP/no-data-here"
 run 0 "$NNRUN" check configs/resnet10.yaml
 if ! cmp -s "$TMP/out" tests/cli/expected/check_resnet10.txt; then
     diff tests/cli/expected/check_resnet10.txt "$TMP/out" >&2
-    fail "nnrun check configs/resnet10.yaml differs from tests/cli/expected/check_resnet10.txt"
+    fail "nnrun check configs/resnet10.yaml differs from tests/cli/expected/check_resnet10.txt
+(after a deliberate change to the summary, the costs or a layer's memory, store the new output:
+bin/nnrun check configs/resnet10.yaml >tests/cli/expected/check_resnet10.txt)"
 fi
 ok
 [ -s "$TMP/err" ] && fail "check wrote to stderr"
