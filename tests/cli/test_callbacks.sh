@@ -100,6 +100,28 @@ contains "$TMP/nan/results.json" '"stop_message": "Batch '
 [ -s "$TMP/nan/weights.safetensors" ] || fail "terminate_on_nan: no weights"
 ok
 
+# --- the notebook's step 10 (configs/cifar_resnet_custom.yaml, narrowed to 8 units per pixel)
+# trains on generated CIFAR-10 data with its schedule in the lr column, and gives the same
+# bytes with 1 and 2 threads
+mkdir "$TMP/cifar" && "$NNRUN_TOOLS/mkfixture" cifar10 "$TMP/cifar" 24 30 || fail "cifar fixture"
+sed -e 's/units: 128/units: 8/; s/dense: 128$/dense: 8/' configs/cifar_resnet_custom.yaml >"$TMP/step10.yaml"
+for t in 1 2; do
+    run 0 "$NNRUN" "$TMP/step10.yaml" --out "$TMP/step10_$t" --threads "$t" -q \
+        --set data.dir="$TMP/cifar" --epochs 13
+done
+cmp "$TMP/step10_1/history.csv" "$TMP/step10_2/history.csv" || fail "step 10: threads changed history"
+cmp "$TMP/step10_1/weights.safetensors" "$TMP/step10_2/weights.safetensors" \
+    || fail "step 10: threads changed the weights"
+ok
+contains "$TMP/step10_1/model.txt" "Total params: 82,242"
+# epochs 0..10 at 1e-3, then 1e-4 (float32 as Keras logs them) unless the reducer fired
+tr -d '\r' <"$TMP/step10_1/history.csv" | awk -F, 'NR == 2 || NR == 12 { print $4 }' | tr '\n' ' ' \
+    | grep -qx '0.0010000000474974513 0.0010000000474974513 ' || fail "step 10: lr column"
+ok
+tr -d '\r' <"$TMP/step10_1/history.csv" | awk -F, 'NR == 13 { print $4 }' \
+    | grep -Eqx '(9.999999747378752e-05|3.16227[0-9]*e-05)' || fail "step 10: lr at epoch 12"
+ok
+
 # --- errors come before anything runs, at their line, from check too
 cp "$TMP/base.yaml" "$TMP/bad.yaml"
 cat >>"$TMP/bad.yaml" <<YAML
