@@ -7,6 +7,14 @@
  * A run that trained to its end (completed, stopped by a callback or by a non-finite loss;
  * not an interrupted or failed one) then appends its row to results.csv next to the run
  * directory (results_table.h); an error appending it is the run's error.
+ *
+ * fit.callbacks are attached to the trainer (train/callbacks.h). checkpoint.safetensors is
+ * written before the first epoch and after each epoch's history row (train/checkpoint.h);
+ * a run that trained to its end (not an interrupted one) writes weights.safetensors. With
+ * `resume`, nn_run continues the run in out_dir from that checkpoint instead: config.yaml
+ * and model.txt stay, history.csv is cut back to the checkpoint's epoch, and the run ends
+ * byte-identical to one that never stopped. terminate_on_nan makes nn_run return
+ * NN_E_NUMERIC with the callback's message after everything was written.
  */
 #ifndef NN_TRAIN_RUN_H
 #define NN_TRAIN_RUN_H
