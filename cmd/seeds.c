@@ -257,9 +257,7 @@ static void print_summary(FILE *out, const char *name, const seed_run *runs,
     for (int j = 0; j < 4; j++) {
         double mean, std;
         nn_results_mean_std(v[j], k, &mean, &std);
-        char a[32], b[32];
-        fprintf(out, "  %-20s %s ± %s\n", label[j], nn_format_keras(mean, a, sizeof a),
-                nn_format_keras(std, b, sizeof b));
+        fprintf(out, "  %-20s %.4f ± %.4f\n", label[j], mean, std);
     }
     fflush(out);
 }
