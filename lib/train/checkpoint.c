@@ -1,12 +1,16 @@
 /* checkpoint.c — weights files and training checkpoints (see checkpoint.h). */
 #include "train/checkpoint.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "core/sha256.h"
 #include "core/util.h"
@@ -204,6 +208,25 @@ nn_status nn_weights_load(nn_graph *g, const char *path, nn_error *err)
 }
 
 /* --- checkpoints --------------------------------------------------------------------- */
+
+nn_status nn_run_dir_lock(const char *dir, int *fd, nn_error *err)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/.nnrun.lock", dir);
+    *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (*fd < 0)
+        return nn_fail(err, NN_E_IO, "cannot create %s: %s", path, strerror(errno));
+    if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
+        return NN_OK;
+    int e = errno;
+    close(*fd);
+    *fd = -1;
+    if (e == EWOULDBLOCK)
+        return nn_fail(err, NN_E_USAGE, "%s is in use by another nnrun process (wait for it, "
+                                        "or stop it before resuming)",
+                       dir);
+    return nn_fail(err, NN_E_IO, "cannot lock %s: %s", path, strerror(e));
+}
 
 nn_status nn_ckpt_facts_make(nn_ckpt_facts *facts, long long seed, int threads,
                              const char *config_path, const nn_data *data, nn_error *err)

@@ -59,6 +59,12 @@ nn_status nn_weights_load(nn_graph *g, const char *path, nn_error *err);
 
 /* --- checkpoints --------------------------------------------------------------------- */
 
+/* Takes the run directory's lock (an flock on DIR/.nnrun.lock, held until *fd is closed,
+ * at the latest when the process ends), so that two processes never write one run: a
+ * --resume while the run is still going, or two runs given the same --out. *fd gets the
+ * descriptor. Errors: NN_E_USAGE when another process holds it; NN_E_IO. */
+nn_status nn_run_dir_lock(const char *dir, int *fd, nn_error *err);
+
 /* What run.c tracks for results.json besides the trainer. */
 typedef struct nn_run_track {
     int best_epoch;                  /* -1 before any validation */

@@ -49,12 +49,15 @@ typedef struct run {
     nn_st resume;           /* the checkpoint a resumed run starts from */
     nn_ckpt_facts facts;    /* config and data, recorded in every checkpoint */
     int ckpt_epoch;         /* of the checkpoint being written (test points) */
+    int lock;               /* descriptor + 1 of the run directory's lock; 0: none */
 } run;
 
 static void run_free(run *r)
 {
     nn_st_free(&r->resume);
     nn_history_close(&r->history);
+    if (r->lock)
+        close(r->lock - 1);
     if (r->trainer_ready)
         nn_trainer_free(&r->t);
     if (r->data_ready)
@@ -478,8 +481,13 @@ nn_status nn_run(const nn_run_options *options, nn_run_result *res, nn_error *er
         st = nn_weights_load(r.g, o->load_weights, err);
     if (!st)
         st = make_run_dir(o, &r, err);
+    int lock_fd = -1;
     if (!st)
+        st = nn_run_dir_lock(r.dir, &lock_fd, err);
+    if (!st) {
+        r.lock = lock_fd + 1;
         st = nn_callbacks_attach(&r.t, &r.ex.fit.cbs, r.dir, err);
+    }
     if (st) {
         run_free(&r);
         return st;

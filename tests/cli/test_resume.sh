@@ -121,6 +121,16 @@ run 0 "$NNRUN" --resume "$TMP/threads" -q
 contains "$TMP/threads/results.json" '"threads": 2'
 same_as_ref "$TMP/threads"
 
+# a run directory in use is refused: a --resume (or another run) while the run is going
+start "$TMP/busy" batch:2:2 "$TMP/run.yaml" --out "$TMP/busy" --threads 1 -q
+run 2 "$NNRUN" --resume "$TMP/busy"
+contains "$TMP/err" "$TMP/busy is in use by another nnrun process"
+run 2 "$NNRUN" "$TMP/run.yaml" --out "$TMP/busy"
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+run 0 "$NNRUN" --resume "$TMP/busy" -q
+same_as_ref "$TMP/busy"
+
 # SIGTERM and SIGINT: stop after the batch, say how to resume, exit 128+N
 start "$TMP/term" batch:2:4 "$TMP/run.yaml" --out "$TMP/term" --threads 1
 kill -TERM "$pid"
