@@ -209,15 +209,38 @@ nn_status nn_weights_load(nn_graph *g, const char *path, nn_error *err)
 
 /* --- checkpoints --------------------------------------------------------------------- */
 
-nn_status nn_run_dir_lock(const char *dir, int *fd, nn_error *err)
+int nn_run_dir_threads(const char *dir)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/.nnrun.lock", dir);
+    FILE *fp = fopen(path, "r");
+    int threads = 0;
+    if (fp) {
+        if (fscanf(fp, "threads %d", &threads) != 1 || threads < 1)
+            threads = 0;
+        fclose(fp);
+    }
+    return threads;
+}
+
+nn_status nn_run_dir_lock(const char *dir, int threads, int *fd, nn_error *err)
 {
     char path[1100];
     snprintf(path, sizeof path, "%s/.nnrun.lock", dir);
     *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
     if (*fd < 0)
         return nn_fail(err, NN_E_IO, "cannot create %s: %s", path, strerror(errno));
-    if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
+    if (flock(*fd, LOCK_EX | LOCK_NB) == 0) {
+        char text[32];
+        int n = snprintf(text, sizeof text, "threads %d\n", threads);
+        if (ftruncate(*fd, 0) != 0 || write(*fd, text, (size_t)n) != n) {
+            int e = errno;
+            close(*fd);
+            *fd = -1;
+            return nn_fail(err, NN_E_IO, "cannot write %s: %s", path, strerror(e));
+        }
         return NN_OK;
+    }
     int e = errno;
     close(*fd);
     *fd = -1;

@@ -61,9 +61,14 @@ nn_status nn_weights_load(nn_graph *g, const char *path, nn_error *err);
 
 /* Takes the run directory's lock (an flock on DIR/.nnrun.lock, held until *fd is closed,
  * at the latest when the process ends), so that two processes never write one run: a
- * --resume while the run is still going, or two runs given the same --out. *fd gets the
- * descriptor. Errors: NN_E_USAGE when another process holds it; NN_E_IO. */
-nn_status nn_run_dir_lock(const char *dir, int *fd, nn_error *err);
+ * --resume while the run is still going, or two runs given the same --out. The file
+ * records the run's thread count ("threads N"), for resuming a run that was stopped before
+ * its first checkpoint. *fd gets the descriptor. Errors: NN_E_USAGE when another process
+ * holds it; NN_E_IO. */
+nn_status nn_run_dir_lock(const char *dir, int threads, int *fd, nn_error *err);
+
+/* The thread count DIR/.nnrun.lock records, or 0 when it records none. */
+int nn_run_dir_threads(const char *dir);
 
 /* What run.c tracks for results.json besides the trainer. */
 typedef struct nn_run_track {

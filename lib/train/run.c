@@ -445,9 +445,11 @@ nn_status nn_run(const nn_run_options *options, nn_run_result *res, nn_error *er
         restart = !nn_path_exists(path) && nn_path_exists(o->config_path);
         if (!restart)
             st = nn_st_load(path, &r.resume, err);
-        if (!st && opts.threads <= 0 && restart) {
+        if (!st && opts.threads <= 0 && restart) { /* as it started, else all cores */
             long cores = sysconf(_SC_NPROCESSORS_ONLN);
-            opts.threads = cores > 0 ? (int)cores : 1;
+            opts.threads = nn_run_dir_threads(o->out_dir);
+            if (opts.threads <= 0)
+                opts.threads = cores > 0 ? (int)cores : 1;
         } else if (!st && opts.threads <= 0) {
             st = nn_st_meta_get_ll(&r.resume, "threads", path, &threads, err);
             opts.threads = threads >= 1 && threads <= 4096 ? (int)threads : 1;
@@ -483,7 +485,7 @@ nn_status nn_run(const nn_run_options *options, nn_run_result *res, nn_error *er
         st = make_run_dir(o, &r, err);
     int lock_fd = -1;
     if (!st)
-        st = nn_run_dir_lock(r.dir, &lock_fd, err);
+        st = nn_run_dir_lock(r.dir, o->threads, &lock_fd, err);
     if (!st) {
         r.lock = lock_fd + 1;
         st = nn_callbacks_attach(&r.t, &r.ex.fit.cbs, r.dir, err);

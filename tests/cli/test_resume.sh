@@ -90,6 +90,7 @@ kill_and_resume last_epoch batch:4:17         # after the last batch of the last
 kill_and_resume ckpt_half checkpoint:2:half   # half of epoch 2's checkpoint written
 kill_and_resume ckpt_synced checkpoint:3:synced  # written and synced, not yet renamed
 kill_and_resume ckpt_first checkpoint:0:begin    # before the first checkpoint existed
+contains "$TMP/ckpt_first/results.json" '"threads": 1' # as it started (from its lock file)
 # the torn temporary file of the mid-write kill was there before the resume
 start "$TMP/torn" checkpoint:1:half "$TMP/run.yaml" --out "$TMP/torn" --threads 1 -q
 kill -KILL "$pid"
