@@ -77,25 +77,18 @@ void cli_jsonl_end(FILE *out, const nn_run_result *res, nn_status st, const nn_e
 static nn_status read_experiment(const nn_run_options *o, long long *seed, char *name,
                                  size_t name_size, nn_error *err)
 {
-    nn_cfg_doc *doc = NULL;
+    nn_cfg_doc *doc;
     nn_experiment ex;
-    nn_graph *g = NULL;
-    nn_status st = nn_cfg_load_file(o->config_path, &doc, err);
-    if (st == NN_E_IO) /* as nn_run: an unreadable config is the user's to fix */
-        st = err->code = NN_E_CONFIG;
-    for (int i = 0; !st && i < o->n_overrides; i++)
-        st = nn_cfg_set(doc, o->overrides[i], i + 1, err);
-    if (!st)
-        st = nn_experiment_read(doc, &ex, err);
-    if (!st)
-        st = nn_graph_build(ex.model, &g, err);
-    if (!st) {
-        *seed = ex.seed;
-        nn_strlcpy(name, ex.name, name_size);
-    }
+    nn_graph *g;
+    nn_status st = nn_experiment_load(o->config_path, o->overrides, o->n_overrides, &doc, &ex,
+                                      &g, err);
+    if (st)
+        return st;
+    *seed = ex.seed;
+    nn_strlcpy(name, ex.name, name_size);
     nn_graph_free(g);
     nn_cfg_free(doc);
-    return st;
+    return NN_OK;
 }
 
 /* In the child: one run with its seed and run directory; never returns. */
