@@ -152,7 +152,8 @@ static int parse(int argc, char **argv, const char *cmd, const char *help, train
         case OPT_RESUME: /* --resume and --load-weights start a training, not a config */
         case OPT_LOAD_WEIGHTS:
             if (strcmp(cmd, "train") != 0)
-                return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+                return cli_usage_error(cmd, "%s is an option of train",
+                                       c == OPT_RESUME ? "--resume" : "--load-weights");
             if (c == OPT_RESUME)
                 a->resume = optarg;
             else
