@@ -43,6 +43,10 @@ BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+# The elementwise loops (layers, optimizer; see lib/tensor/vec.h) are built for the
+# vectoriser: -O3, and sqrtf without errno so that it is one instruction.
+KERNEL_SRC := $(sort $(wildcard lib/layers/*.c)) lib/optim/optim.c
+KERNEL_CFLAGS := -O3 -fno-math-errno
 CMD_OBJ  := $(CMD_SRC:%.c=$(BUILD)/obj/%.o)
 SUPPORT_OBJ := $(SUPPORT_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -56,6 +60,8 @@ NNRUN    := $(BINDIR)/nnrun
 .DEFAULT_GOAL := all
 
 all: $(NNRUN) $(LIBA)
+
+$(KERNEL_SRC:%.c=$(BUILD)/obj/%.o): ALL_CFLAGS += $(KERNEL_CFLAGS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -1,6 +1,5 @@
 /* activation.c — Activation: y = f(x) elementwise (softmax over the last axis). */
 #include <stddef.h>
-#include <string.h>
 
 #include "layers/act.h"
 #include "layers/layer.h"
@@ -26,35 +25,29 @@ static double activation_flops(const nn_node *n)
     return (double)nn_node_numel(n);
 }
 
-/* forward:  y = f(x)
+/* forward:  y = f(x)                                              one pass, x -> y
  * backward: dx (+)= dy · f'(x), written with y: relu [y > 0], sigmoid y(1-y), tanh 1-y²,
- *           softmax y_i (dy_i - Σ dy_j y_j). dy is turned into dz in place first. */
+ *           softmax y_i (dy_i - Σ dy_j y_j)                       one pass, dy -> dx
+ * A softmax the loss applies itself (softmax_in_loss) is the identity here. */
+static nn_act applied(const nn_node *n)
+{
+    return n->softmax_in_loss ? NN_ACT_LINEAR : (nn_act)((const activation_cfg *)n->cfg)->activation;
+}
+
 static void activation_forward(nn_node *n, const nn_ctx *ctx)
 {
-    const activation_cfg *c = n->cfg;
     size_t cols = (size_t)nn_shape_last(&n->shape);
     size_t rows = (size_t)ctx->batch * nn_node_numel(n) / cols;
-    memcpy(n->y, n->x[0], rows * cols * sizeof(float));
-    if (!n->softmax_in_loss)
-        nn_act_forward((nn_act)c->activation, n->y, rows, cols, ctx->pool);
+    nn_act_apply(applied(n), n->x[0], n->y, rows, cols, ctx->pool);
 }
 
 static void activation_backward(nn_node *n, const nn_ctx *ctx)
 {
-    const activation_cfg *c = n->cfg;
     if (!n->dx[0])
         return;
     size_t cols = (size_t)nn_shape_last(&n->shape);
     size_t rows = (size_t)ctx->batch * nn_node_numel(n) / cols;
-    size_t total = rows * cols;
-    if (!n->softmax_in_loss)
-        nn_act_backward((nn_act)c->activation, n->y, n->dy, rows, cols, ctx->pool);
-    float *dx = n->dx[0];
-    if (n->dx_overwrite[0])
-        memcpy(dx, n->dy, total * sizeof(float));
-    else
-        for (size_t i = 0; i < total; i++)
-            dx[i] += n->dy[i];
+    nn_act_grad(applied(n), n->y, n->dy, n->dx[0], !n->dx_overwrite[0], rows, cols, ctx->pool);
 }
 
 static int activation_final(const nn_node *n)

@@ -9,13 +9,17 @@
  * the moving update, which we copy. Evaluation uses the moving statistics.
  *
  * Sums over rows run over fixed chunks of rows and are combined in chunk order, so the
- * result does not depend on the thread count.
+ * result does not depend on the thread count. They are kept in double: Σx² - M·mean² loses
+ * the variance to cancellation in float. Each pass is one vectorised loop over the
+ * channels of a row (tensor/vec.h), with per-channel coefficients worked out once per
+ * step, so that a pass costs a few operations per element.
  */
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
 
 #include "layers/layer.h"
+#include "tensor/vec.h"
 
 typedef struct bn_cfg {
     double momentum;
@@ -82,12 +86,16 @@ static size_t bn_rows(const nn_node *n, int batch)
     return (size_t)batch * nn_node_numel(n) / (size_t)nn_shape_last(&n->shape);
 }
 
-/* scratch: mean[C], inv_std[C] (floats), then partial sums [chunks, 2, C] (doubles). */
+/* scratch, per channel C: mean, inv_std (kept from forward to backward) and three
+ * coefficients a, b, k for the current pass (floats); then partial sums [chunks, 2, C]
+ * (doubles, 64-byte aligned). */
+enum { BN_MEAN, BN_INV_STD, BN_A, BN_B, BN_K, BN_FLOAT_ROWS };
+
 static size_t bn_scratch(const nn_node *n, int batch)
 {
     size_t c = (size_t)nn_shape_last(&n->shape);
     size_t chunks = (bn_rows(n, batch) + BN_CHUNK_ROWS - 1) / BN_CHUNK_ROWS;
-    return 2 * c * sizeof(float) + 64 + chunks * 2 * c * sizeof(double);
+    return BN_FLOAT_ROWS * c * sizeof(float) + 64 + chunks * 2 * c * sizeof(double);
 }
 
 static double bn_flops(const nn_node *n)
@@ -95,76 +103,105 @@ static double bn_flops(const nn_node *n)
     return 4.0 * (double)nn_node_numel(n);
 }
 
-typedef struct bn_job {
-    const nn_node *n;
-    size_t rows, C;
-    const float *x;
-    const float *dy;
-    float *y;
-    float *dx;
-    const float *mean, *inv_std, *gamma, *beta;
-    double *partial; /* [chunks, 2, C] */
-    const double *sums; /* [2, C] chunk totals for the dx pass */
-    bool overwrite;
-    int pass;
-} bn_job;
-
-static float *bn_mean(const nn_node *n)
+static float *bn_coef(const nn_node *n, int which)
 {
-    return n->scratch;
-}
-
-static float *bn_inv_std(const nn_node *n)
-{
-    return (float *)n->scratch + (size_t)nn_shape_last(&n->shape);
+    return (float *)n->scratch + (size_t)which * (size_t)nn_shape_last(&n->shape);
 }
 
 static double *bn_partial(const nn_node *n)
 {
     size_t c = (size_t)nn_shape_last(&n->shape);
-    char *p = (char *)n->scratch + 2 * c * sizeof(float);
+    char *p = (char *)n->scratch + BN_FLOAT_ROWS * c * sizeof(float);
     size_t mis = (size_t)p % 64;
     return (double *)(p + (mis ? 64 - mis : 0));
 }
 
-static void chunk_rows(const bn_job *j, size_t k, size_t *r0, size_t *r1)
+/* --- the vectorised loops, over the C channels of `rows` rows ------------------------------ */
+
+/* s1[c] += Σ x, s2[c] += Σ x² */
+NN_VECTORIZED static void sum_x(const float *restrict x, double *restrict s1,
+                                double *restrict s2, size_t rows, size_t C)
 {
-    *r0 = k * BN_CHUNK_ROWS;
-    *r1 = *r0 + BN_CHUNK_ROWS < j->rows ? *r0 + BN_CHUNK_ROWS : j->rows;
+    for (size_t r = 0; r < rows; r++)
+        for (size_t c = 0; c < C; c++) {
+            double v = x[r * C + c];
+            s1[c] += v;
+            s2[c] += v * v;
+        }
 }
 
-/* Pass 0: per chunk Σx and Σx². Pass 1 (backward): per chunk Σdy and Σdy·x̂. */
+/* s1[c] += Σ dy, s2[c] += Σ dy · x̂ with x̂ = (x - mean) inv_std */
+NN_VECTORIZED static void sum_dy(const float *restrict x, const float *restrict dy,
+                                 const float *restrict mean, const float *restrict inv_std,
+                                 double *restrict s1, double *restrict s2, size_t rows, size_t C)
+{
+    for (size_t r = 0; r < rows; r++)
+        for (size_t c = 0; c < C; c++) {
+            float xhat = (x[r * C + c] - mean[c]) * inv_std[c];
+            s1[c] += dy[r * C + c];
+            s2[c] += (double)dy[r * C + c] * xhat;
+        }
+}
+
+/* y = (x - mean) · a + b     (a = gamma inv_std, b = beta) */
+NN_VECTORIZED static void normalize(const float *restrict x, float *restrict y,
+                                    const float *restrict mean, const float *restrict a,
+                                    const float *restrict b, size_t rows, size_t C)
+{
+    for (size_t r = 0; r < rows; r++)
+        for (size_t c = 0; c < C; c++)
+            y[r * C + c] = (x[r * C + c] - mean[c]) * a[c] + b[c];
+}
+
+/* dx (+)= a · (dy - b - (x - mean) · k)
+ *     (a = gamma inv_std, b = Σdy / M, k = inv_std Σ(dy x̂) / M; training)
+ * dx (+)= a · dy   (k = b = 0: evaluation, statistics fixed) */
+NN_VECTORIZED static void input_grad(const float *restrict x, const float *restrict dy,
+                                     float *restrict dx, const float *restrict mean,
+                                     const float *restrict a, const float *restrict b,
+                                     const float *restrict k, bool accumulate, size_t rows,
+                                     size_t C)
+{
+    for (size_t r = 0; r < rows; r++)
+        for (size_t c = 0; c < C; c++) {
+            size_t i = r * C + c;
+            float v = a[c] * (dy[i] - b[c] - (x[i] - mean[c]) * k[c]);
+            dx[i] = accumulate ? dx[i] + v : v;
+        }
+}
+
+/* --- threading: row chunks for the sums, row ranges for the rest ------------------------- */
+
+typedef struct bn_job {
+    size_t rows, C;
+    const float *x, *dy;
+    float *y, *dx;
+    const float *mean, *inv_std, *a, *b, *k;
+    double *partial; /* [chunks, 2, C] */
+    bool accumulate;
+} bn_job;
+
+/* Chunks [k0, k1): forward (dy NULL) Σx and Σx², backward Σdy and Σdy·x̂, per chunk. */
 static void bn_sums(void *arg, size_t k0, size_t k1)
 {
-    bn_job *j = arg;
+    const bn_job *j = arg;
     size_t C = j->C;
     for (size_t k = k0; k < k1; k++) {
         double *s1 = j->partial + k * 2 * C, *s2 = s1 + C;
         memset(s1, 0, 2 * C * sizeof *s1);
-        size_t r0, r1;
-        chunk_rows(j, k, &r0, &r1);
-        for (size_t r = r0; r < r1; r++) {
-            const float *xr = j->x + r * C;
-            if (j->pass == 0) {
-                for (size_t c = 0; c < C; c++) {
-                    s1[c] += xr[c];
-                    s2[c] += (double)xr[c] * xr[c];
-                }
-            } else {
-                const float *dr = j->dy + r * C;
-                for (size_t c = 0; c < C; c++) {
-                    float xhat = (xr[c] - j->mean[c]) * j->inv_std[c];
-                    s1[c] += dr[c];
-                    s2[c] += (double)dr[c] * xhat;
-                }
-            }
-        }
+        size_t r0 = k * BN_CHUNK_ROWS;
+        size_t r1 = r0 + BN_CHUNK_ROWS < j->rows ? r0 + BN_CHUNK_ROWS : j->rows;
+        if (j->dy)
+            sum_dy(j->x + r0 * C, j->dy + r0 * C, j->mean, j->inv_std, s1, s2, r1 - r0, C);
+        else
+            sum_x(j->x + r0 * C, s1, s2, r1 - r0, C);
     }
 }
 
-/* Adds the chunk partials into chunk 0's slot, in chunk order; returns it ([2, C]). */
-static double *bn_reduce(const bn_job *j, size_t chunks)
+/* Sums of all chunks, added in chunk order into chunk 0's slot; returns it ([2, C]). */
+static double *bn_reduce(const bn_job *j)
 {
+    size_t chunks = (j->rows + BN_CHUNK_ROWS - 1) / BN_CHUNK_ROWS;
     double *sums = j->partial;
     for (size_t k = 1; k < chunks; k++)
         for (size_t i = 0; i < 2 * j->C; i++)
@@ -172,19 +209,30 @@ static double *bn_reduce(const bn_job *j, size_t chunks)
     return sums;
 }
 
-/* y = gamma (x - mean) inv_std + beta, by rows. */
-static void bn_normalize_rows(void *arg, size_t r0, size_t r1)
+static void sums_pass(const bn_job *j, nn_pool *pool)
 {
-    bn_job *j = arg;
+    size_t chunks = (j->rows + BN_CHUNK_ROWS - 1) / BN_CHUNK_ROWS;
+    nn_pool_for(pool, chunks, 4, bn_sums, (void *)j);
+}
+
+static void normalize_rows(void *arg, size_t r0, size_t r1)
+{
+    const bn_job *j = arg;
+    normalize(j->x + r0 * j->C, j->y + r0 * j->C, j->mean, j->a, j->b, r1 - r0, j->C);
+}
+
+static void input_grad_rows(void *arg, size_t r0, size_t r1)
+{
+    const bn_job *j = arg;
     size_t C = j->C;
-    for (size_t r = r0; r < r1; r++) {
-        const float *xr = j->x + r * C;
-        float *yr = j->y + r * C;
-        for (size_t c = 0; c < C; c++) {
-            float v = (xr[c] - j->mean[c]) * j->inv_std[c];
-            yr[c] = (j->gamma ? j->gamma[c] : 1.0f) * v + (j->beta ? j->beta[c] : 0.0f);
-        }
-    }
+    input_grad(j->x + r0 * C, j->dy + r0 * C, j->dx + r0 * C, j->mean, j->a, j->b, j->k,
+               j->accumulate, r1 - r0, C);
+}
+
+/* Rows per task for the elementwise passes: ~32k elements (~10 µs) or more. */
+static size_t grain_rows(size_t C)
+{
+    return 32768 / C + 1;
 }
 
 /* forward (training):  mean_c = Σ x / M,  var_c = Σ (x - mean)² / M,
@@ -200,17 +248,16 @@ static void bn_forward(nn_node *n, const nn_ctx *ctx)
     bn_slots s = slots_of(n);
     size_t C = (size_t)nn_shape_last(&n->shape);
     size_t rows = bn_rows(n, ctx->batch);
-    float *mean = bn_mean(n), *inv_std = bn_inv_std(n);
+    float *mean = bn_coef(n, BN_MEAN), *inv_std = bn_coef(n, BN_INV_STD);
+    float *a = bn_coef(n, BN_A), *b = bn_coef(n, BN_B);
     float *mm = n->param[s.mean].w, *mv = n->param[s.var].w;
-    bn_job j = {.n = n, .rows = rows, .C = C, .x = n->x[0], .y = n->y, .mean = mean,
-                .inv_std = inv_std, .partial = bn_partial(n),
-                .gamma = s.gamma >= 0 ? n->param[s.gamma].w : NULL,
-                .beta = s.beta >= 0 ? n->param[s.beta].w : NULL};
+    const float *gamma = s.gamma >= 0 ? n->param[s.gamma].w : NULL;
+    const float *beta = s.beta >= 0 ? n->param[s.beta].w : NULL;
+    bn_job j = {.rows = rows, .C = C, .x = n->x[0], .y = n->y, .mean = mean, .a = a, .b = b,
+                .partial = bn_partial(n)};
     if (ctx->training) {
-        size_t chunks = (rows + BN_CHUNK_ROWS - 1) / BN_CHUNK_ROWS;
-        j.pass = 0;
-        nn_pool_for(ctx->pool, chunks, 4, bn_sums, &j);
-        const double *sums = bn_reduce(&j, chunks);
+        sums_pass(&j, ctx->pool);
+        const double *sums = bn_reduce(&j);
         bool bessel = n->shape.rank >= 3 && rows > 1;
         float keep = (float)c->momentum;
         for (size_t i = 0; i < C; i++) {
@@ -230,30 +277,11 @@ static void bn_forward(nn_node *n, const nn_ctx *ctx)
             inv_std[i] = (float)(1.0 / sqrt((double)mv[i] + c->epsilon));
         }
     }
-    nn_pool_for(ctx->pool, rows, 64, bn_normalize_rows, &j);
-}
-
-static void bn_dx_rows(void *arg, size_t r0, size_t r1)
-{
-    bn_job *j = arg;
-    size_t C = j->C;
-    double M = (double)j->rows;
-    for (size_t r = r0; r < r1; r++) {
-        const float *xr = j->x + r * C, *dr = j->dy + r * C;
-        float *out = j->dx + r * C;
-        for (size_t c = 0; c < C; c++) {
-            float g = j->gamma ? j->gamma[c] : 1.0f;
-            float v;
-            if (j->sums) {
-                float xhat = (xr[c] - j->mean[c]) * j->inv_std[c];
-                v = g * j->inv_std[c] *
-                    (dr[c] - (float)(j->sums[c] / M) - xhat * (float)(j->sums[C + c] / M));
-            } else {
-                v = g * j->inv_std[c] * dr[c];
-            }
-            out[c] = j->overwrite ? v : out[c] + v;
-        }
+    for (size_t i = 0; i < C; i++) {
+        a[i] = (gamma ? gamma[i] : 1.0f) * inv_std[i];
+        b[i] = beta ? beta[i] : 0.0f;
     }
+    nn_pool_for(ctx->pool, rows, grain_rows(C), normalize_rows, &j);
 }
 
 static void bn_backward(nn_node *n, const nn_ctx *ctx)
@@ -261,13 +289,14 @@ static void bn_backward(nn_node *n, const nn_ctx *ctx)
     bn_slots s = slots_of(n);
     size_t C = (size_t)nn_shape_last(&n->shape);
     size_t rows = bn_rows(n, ctx->batch);
-    size_t chunks = (rows + BN_CHUNK_ROWS - 1) / BN_CHUNK_ROWS;
-    bn_job j = {.n = n, .rows = rows, .C = C, .x = n->x[0], .dy = n->dy, .dx = n->dx[0],
-                .mean = bn_mean(n), .inv_std = bn_inv_std(n), .partial = bn_partial(n),
-                .gamma = s.gamma >= 0 ? n->param[s.gamma].w : NULL,
-                .overwrite = n->dx_overwrite[0], .pass = 1};
-    nn_pool_for(ctx->pool, chunks, 4, bn_sums, &j);
-    const double *sums = bn_reduce(&j, chunks);
+    float *a = bn_coef(n, BN_A), *b = bn_coef(n, BN_B), *k = bn_coef(n, BN_K);
+    const float *inv_std = bn_coef(n, BN_INV_STD);
+    const float *gamma = s.gamma >= 0 ? n->param[s.gamma].w : NULL;
+    bn_job j = {.rows = rows, .C = C, .x = n->x[0], .dy = n->dy, .dx = n->dx[0],
+                .mean = bn_coef(n, BN_MEAN), .inv_std = inv_std, .a = a, .b = b, .k = k,
+                .partial = bn_partial(n), .accumulate = !n->dx_overwrite[0]};
+    sums_pass(&j, ctx->pool);
+    const double *sums = bn_reduce(&j);
     if (s.gamma >= 0)
         for (size_t i = 0; i < C; i++)
             n->param[s.gamma].g[i] += (float)sums[C + i];
@@ -276,8 +305,13 @@ static void bn_backward(nn_node *n, const nn_ctx *ctx)
             n->param[s.beta].g[i] += (float)sums[i];
     if (!n->dx[0])
         return;
-    j.sums = ctx->training ? sums : NULL;
-    nn_pool_for(ctx->pool, rows, 64, bn_dx_rows, &j);
+    double M = (double)rows;
+    for (size_t i = 0; i < C; i++) {
+        a[i] = (gamma ? gamma[i] : 1.0f) * inv_std[i];
+        b[i] = ctx->training ? (float)(sums[i] / M) : 0.0f;
+        k[i] = ctx->training ? (float)(sums[C + i] / M) * inv_std[i] : 0.0f;
+    }
+    nn_pool_for(ctx->pool, rows, grain_rows(C), input_grad_rows, &j);
 }
 
 const nn_layer_ops nn_batch_norm_ops = {

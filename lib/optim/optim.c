@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "tensor/vec.h"
+
 const char *const nn_optim_names[] = {"sgd", "adam", NULL};
 
 static const nn_key sgd_keys[] = {
@@ -110,51 +112,70 @@ typedef struct step_job {
     float lr, m, alpha, b1, b2, eps;
 } step_job;
 
-static void sgd_range(void *arg, size_t i0, size_t i1)
+/* The update loops: one pass over [i0, i1) of every array, vectorised (tensor/vec.h). */
+
+NN_VECTORIZED static void sgd_plain(float *restrict w, const float *restrict g, float lr,
+                                    size_t n)
 {
-    const step_job *j = arg;
-    float *w = j->w, lr = j->lr, m = j->m;
-    const float *g = j->g;
-    if (j->opt->spec.momentum == 0.0) {
-        for (size_t i = i0; i < i1; i++)
-            w[i] -= lr * g[i];
-        return;
-    }
-    float *v = j->opt->slots;
-    if (j->opt->spec.nesterov)
-        for (size_t i = i0; i < i1; i++) {
+    for (size_t i = 0; i < n; i++)
+        w[i] -= lr * g[i];
+}
+
+/* v = m v - lr g;  w += v   (nesterov: w += m v - lr g) */
+NN_VECTORIZED static void sgd_momentum(float *restrict w, float *restrict v,
+                                       const float *restrict g, float lr, float m,
+                                       bool nesterov, size_t n)
+{
+    if (nesterov)
+        for (size_t i = 0; i < n; i++) {
             v[i] = m * v[i] - lr * g[i];
             w[i] += m * v[i] - lr * g[i];
         }
     else
-        for (size_t i = i0; i < i1; i++) {
+        for (size_t i = 0; i < n; i++) {
             v[i] = m * v[i] - lr * g[i];
             w[i] += v[i];
         }
+}
+
+/* m += (g - m) c1;  v += (g² - v) c2;  [vhat = max(vhat, v)];  w -= a m / (sqrt(v or vhat) + eps)
+ * vhat is NULL without amsgrad. */
+NN_VECTORIZED static void adam_update(float *restrict w, float *restrict m, float *restrict v,
+                                      float *restrict vhat, const float *restrict g, float a,
+                                      float c1, float c2, float eps, size_t n)
+{
+    if (vhat)
+        for (size_t i = 0; i < n; i++) {
+            m[i] += (g[i] - m[i]) * c1;
+            v[i] += (g[i] * g[i] - v[i]) * c2;
+            vhat[i] = vhat[i] > v[i] ? vhat[i] : v[i];
+            w[i] -= a * m[i] / (sqrtf(vhat[i]) + eps);
+        }
+    else
+        for (size_t i = 0; i < n; i++) {
+            m[i] += (g[i] - m[i]) * c1;
+            v[i] += (g[i] * g[i] - v[i]) * c2;
+            w[i] -= a * m[i] / (sqrtf(v[i]) + eps);
+        }
+}
+
+static void sgd_range(void *arg, size_t i0, size_t i1)
+{
+    const step_job *j = arg;
+    if (j->opt->spec.momentum == 0.0)
+        sgd_plain(j->w + i0, j->g + i0, j->lr, i1 - i0);
+    else
+        sgd_momentum(j->w + i0, j->opt->slots + i0, j->g + i0, j->lr, j->m,
+                     j->opt->spec.nesterov, i1 - i0);
 }
 
 static void adam_range(void *arg, size_t i0, size_t i1)
 {
     const step_job *j = arg;
     size_t n = j->opt->n;
-    float *w = j->w, *m = j->opt->slots, *v = m + n;
-    const float *g = j->g;
-    float a = j->alpha, c1 = 1.0f - j->b1, c2 = 1.0f - j->b2, eps = j->eps;
-    if (j->opt->spec.amsgrad) {
-        float *vhat = v + n;
-        for (size_t i = i0; i < i1; i++) {
-            m[i] += (g[i] - m[i]) * c1;
-            v[i] += (g[i] * g[i] - v[i]) * c2;
-            vhat[i] = vhat[i] > v[i] ? vhat[i] : v[i];
-            w[i] -= a * m[i] / (sqrtf(vhat[i]) + eps);
-        }
-    } else {
-        for (size_t i = i0; i < i1; i++) {
-            m[i] += (g[i] - m[i]) * c1;
-            v[i] += (g[i] * g[i] - v[i]) * c2;
-            w[i] -= a * m[i] / (sqrtf(v[i]) + eps);
-        }
-    }
+    float *m = j->opt->slots, *v = m + n, *vhat = j->opt->spec.amsgrad ? v + n : NULL;
+    adam_update(j->w + i0, m + i0, v + i0, vhat ? vhat + i0 : NULL, j->g + i0, j->alpha,
+                1.0f - j->b1, 1.0f - j->b2, j->eps, i1 - i0);
 }
 
 void nn_optim_step(nn_optimizer *opt, float *w, const float *g, nn_pool *pool)

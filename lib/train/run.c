@@ -466,7 +466,7 @@ nn_status nn_run(const nn_run_options *options, nn_run_result *res, nn_error *er
     if (!st)
         st = nn_pool_create(o->threads, &r.pool, err);
     if (!st) {
-        nn_blas_set_threads(o->threads);
+        nn_blas_init(); /* one OpenBLAS thread: products are split over the pool */
         st = nn_trainer_init(&r.t, r.g, &r.ex.compile, &r.ex.fit, (uint64_t)r.ex.seed, r.pool,
                              err);
         r.trainer_ready = true; /* its buffers are released even when init failed half-way */

@@ -5,11 +5,14 @@
 #include <stdint.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "gradcheck.h"
+#include "core/pool.h"
+#include "core/rng.h"
 #include "layers/act.h"
 #include "layers/layer.h"
 
@@ -232,6 +235,135 @@ static void test_activation_names(void **state)
     assert_float_equal(y[3], 0.0, 1e-6);
 }
 
+/* Dense on many rows (Dense per pixel) takes the chunked backward path: check it against a
+ * product computed in double, and that it gives the same bits on one thread and on two. */
+enum { MR_ROWS = 9000, MR_IN = 96, MR_UNITS = 160 }; /* 17 chunks of 512 rows and a part */
+
+typedef struct many_rows_run {
+    float w[MR_IN * MR_UNITS], b[MR_UNITS], gw[MR_IN * MR_UNITS], gb[MR_UNITS];
+    float *x, *y, *dy, *dx;
+} many_rows_run;
+
+static void dense_many_rows(many_rows_run *r, nn_pool *pool)
+{
+    enum { ROWS = MR_ROWS, IN = MR_IN, UNITS = MR_UNITS };
+    const nn_layer_ops *ops = nn_layer_find("dense");
+    struct {
+        int units, activation;
+        bool use_bias;
+    } cfg = {UNITS, NN_ACT_RELU, true};
+    nn_node n;
+    memset(&n, 0, sizeof n);
+    n.ops = ops;
+    n.cfg = &cfg;
+    n.n_in = 1;
+    n.in_shape[0] = nn_shape_make(2, (int[]){ROWS, IN});
+    assert_int_equal(ops->infer(&n, NULL), NN_OK);
+    n.param[0].w = r->w;
+    n.param[1].w = r->b;
+    n.param[0].g = r->gw;
+    n.param[1].g = r->gb;
+    n.scratch = malloc(ops->scratch_bytes(&n, 1));
+    assert_non_null(n.scratch);
+    nn_rng rng = nn_rng_stream(5, NN_STREAM_TEST);
+    for (int i = 0; i < IN * UNITS; i++)
+        r->w[i] = nn_rng_uniform(&rng) - 0.5f;
+    for (int i = 0; i < UNITS; i++) {
+        r->b[i] = nn_rng_uniform(&rng) - 0.5f;
+        r->gb[i] = 1.0f; /* gradients are added into */
+    }
+    for (int i = 0; i < IN * UNITS; i++)
+        r->gw[i] = 1.0f;
+    for (int i = 0; i < ROWS * IN; i++) {
+        r->x[i] = nn_rng_uniform(&rng) - 0.5f;
+        r->dx[i] = 2.0f; /* dx_overwrite is off: added into */
+    }
+    for (int i = 0; i < ROWS * UNITS; i++)
+        r->dy[i] = nn_rng_uniform(&rng) - 0.5f;
+    n.x[0] = r->x;
+    n.y = r->y;
+    n.dy = r->dy;
+    n.dx[0] = r->dx;
+    nn_ctx ctx = {.batch = 1, .training = true, .pool = pool};
+    ops->forward(&n, &ctx);
+    ops->backward(&n, &ctx);
+    free(n.scratch);
+}
+
+static void test_dense_many_rows(void **state)
+{
+    (void)state;
+    enum { ROWS = MR_ROWS, IN = MR_IN, UNITS = MR_UNITS };
+    static many_rows_run one, two;
+    many_rows_run *runs[2] = {&one, &two};
+    for (int k = 0; k < 2; k++) {
+        runs[k]->x = malloc(sizeof(float) * ROWS * IN);
+        runs[k]->y = malloc(sizeof(float) * ROWS * UNITS);
+        runs[k]->dy = malloc(sizeof(float) * ROWS * UNITS);
+        runs[k]->dx = malloc(sizeof(float) * ROWS * IN);
+        assert_true(runs[k]->x && runs[k]->y && runs[k]->dy && runs[k]->dx);
+    }
+    static float dy0[ROWS * UNITS]; /* backward turns dy into dz in place: made again below */
+    dense_many_rows(&one, NULL);
+    nn_pool *pool = NULL;
+    nn_error err;
+    assert_int_equal(nn_pool_create(2, &pool, &err), NN_OK);
+    dense_many_rows(&two, pool);
+    nn_pool_destroy(pool);
+    assert_memory_equal(one.y, two.y, sizeof(float) * ROWS * UNITS);
+    assert_memory_equal(one.dx, two.dx, sizeof(float) * ROWS * IN);
+    assert_memory_equal(one.gw, two.gw, sizeof one.gw);
+    assert_memory_equal(one.gb, two.gb, sizeof one.gb);
+
+    /* the reference, in double, from the same inputs */
+    nn_rng rng = nn_rng_stream(5, NN_STREAM_TEST);
+    static double w[IN * UNITS], b[UNITS], dz[ROWS * UNITS];
+    for (int i = 0; i < IN * UNITS; i++)
+        w[i] = nn_rng_uniform(&rng) - 0.5f;
+    for (int i = 0; i < UNITS; i++)
+        b[i] = nn_rng_uniform(&rng) - 0.5f;
+    for (int i = 0; i < ROWS * IN; i++)
+        assert_true(one.x[i] == (float)(nn_rng_uniform(&rng) - 0.5f));
+    for (int i = 0; i < ROWS * UNITS; i++)
+        dy0[i] = nn_rng_uniform(&rng) - 0.5f;
+    double worst = 0.0;
+    for (int r = 0; r < ROWS; r++)
+        for (int u = 0; u < UNITS; u++) {
+            double z = b[u];
+            for (int i = 0; i < IN; i++)
+                z += (double)one.x[r * IN + i] * w[i * UNITS + u];
+            double y = z > 0.0 ? z : 0.0;
+            worst = fmax(worst, fabs(y - one.y[r * UNITS + u]));
+            dz[r * UNITS + u] = one.y[r * UNITS + u] > 0.0f ? dy0[r * UNITS + u] : 0.0;
+        }
+    assert_true(worst < 1e-5);
+    for (int u = 0; u < UNITS; u++) {
+        double db = 1.0;
+        for (int r = 0; r < ROWS; r++)
+            db += dz[r * UNITS + u];
+        assert_float_equal(one.gb[u], db, 1e-3 * (1.0 + fabs(db)));
+        for (int i = 0; i < IN; i++) {
+            double dw = 1.0;
+            for (int r = 0; r < ROWS; r++)
+                dw += (double)one.x[r * IN + i] * dz[r * UNITS + u];
+            assert_float_equal(one.gw[i * UNITS + u], dw, 1e-3 * (1.0 + fabs(dw)));
+        }
+    }
+    for (int r = 0; r < ROWS; r += 7)
+        for (int i = 0; i < IN; i++) {
+            double dx = 2.0;
+            for (int u = 0; u < UNITS; u++)
+                dx += dz[r * UNITS + u] * w[i * UNITS + u];
+            assert_float_equal(one.dx[r * IN + i], dx, 1e-5);
+        }
+    for (int k = 0; k < 2; k++) {
+        free(runs[k]->x);
+        free(runs[k]->y);
+        free(runs[k]->dy);
+        free(runs[k]->dx);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -241,6 +373,7 @@ int main(void)
         cmocka_unit_test(test_dropout_masks),
         cmocka_unit_test(test_batch_norm_statistics),
         cmocka_unit_test(test_activation_names),
+        cmocka_unit_test(test_dense_many_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
