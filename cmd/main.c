@@ -5,9 +5,12 @@
  *   nnrun eval CONFIG --weights FILE   test-set loss and metrics with saved weights
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "tensor/blas.h"
 
 typedef struct subcommand {
     const char *name;
@@ -30,8 +33,26 @@ void cli_print_subcommands(FILE *out)
     fprintf(out, "Run 'nnrun SUBCOMMAND --help' for each one's options.\n");
 }
 
+/* OpenBLAS picks its kernels once, when the library is loaded: from OPENBLAS_CORETYPE, or
+ * from the CPU if it recognises it. 0.3.21 does not know CPUs newer than itself and falls
+ * back to generic SSE3 kernels, 3 to 5 times slower than the AVX2/AVX-512 ones the CPU
+ * runs (README, "Performance"). Then nnrun sets OPENBLAS_CORETYPE to the best kernels the
+ * CPU supports and executes itself again, once. OPENBLAS_CORETYPE set by the user (any
+ * value) or NNRUN_KEEP_BLAS_CORE=1 leave OpenBLAS's choice alone. */
+static void use_fast_blas_kernels(char **argv)
+{
+    if (getenv("OPENBLAS_CORETYPE") || getenv("NNRUN_KEEP_BLAS_CORE"))
+        return;
+    const char *core = nn_blas_better_core();
+    if (!core || setenv("OPENBLAS_CORETYPE", core, 1) != 0)
+        return;
+    execv("/proc/self/exe", argv);
+    unsetenv("OPENBLAS_CORETYPE"); /* could not: go on with the kernels loaded */
+}
+
 int main(int argc, char **argv)
 {
+    use_fast_blas_kernels(argv);
     if (argc > 1) {
         for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
             if (strcmp(argv[1], subcommands[i].name) == 0)
