@@ -86,9 +86,17 @@ typedef struct nn_graph_memory {
     size_t slots;            /* optimizer slots */
     size_t outputs;          /* each layer's output y (views share their input's) */
     size_t output_grads;     /* dy of the layers that gradients flow through */
-    size_t scratch;          /* per-layer work space (dropout masks, batch statistics, ...) */
+    size_t scratch;          /* per-layer work space (batch statistics, partial sums, ...) */
     size_t total;            /* the sum: the one allocation */
 } nn_graph_memory;
+
+/* The output-gradient buffers of a plan for `batch` rows (plan.c explains the reuse):
+ * returns how many there are, with buffer_bytes[b] their sizes and buffer_of[i] the one
+ * node i's dy lives in (-1: none); -1 when out of memory. grad[i] tells whether gradients
+ * flow through node i. Both arrays hold g->n_nodes entries. For nn_graph_plan and
+ * nn_graph_measure. */
+int nn_graph_dy_buffers(const nn_graph *g, int batch, const bool *grad, int *buffer_of,
+                        size_t *buffer_bytes);
 
 /* Sizes the plan without allocating it (nn_check's estimate for any batch size). When
  * `per_node` is not NULL it receives g->n_nodes entries: the bytes of each node's y, dy

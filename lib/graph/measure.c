@@ -4,9 +4,10 @@
  * for the configured batch size before anything is allocated (the per-pixel CIFAR net
  * needs over a gigabyte at batch 128). The rules here are plan.c's: parameters, their
  * gradients and the optimizer slots; per node an output y unless the node is a view
- * (flatten, reshape share their input's buffers), an output gradient dy where gradients
- * flow (the node owns trainable parameters or feeds on one that does), and the scratch the
- * layer asks for. tests/graph checks that the two agree byte for byte.
+ * (flatten, reshape share their input's buffers) and the scratch the layer asks for; and
+ * the output-gradient buffers, shared along the backward pass (nn_graph_dy_buffers, the
+ * same function the plan uses). In `per_node`, a gradient buffer counts for the layer
+ * closest to the output that uses it. tests/train checks that the two agree byte for byte.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -50,15 +51,30 @@ nn_status nn_graph_measure(const nn_graph *g, int batch, int optim_slots, nn_gra
         grad[i] = flows;
         size_t bytes = align_up((size_t)batch * nn_node_numel(n) * sizeof(float));
         size_t y = n->ops->view ? 0 : bytes;
-        size_t dy = !n->ops->view && flows ? bytes : 0;
         size_t scratch = n->ops->scratch_bytes ? align_up(n->ops->scratch_bytes(n, batch)) : 0;
         m->outputs += y;
-        m->output_grads += dy;
         m->scratch += scratch;
         if (per_node)
-            per_node[i] = y + dy + scratch;
+            per_node[i] = y + scratch;
     }
+    int *buffer_of = malloc((size_t)g->n_nodes * sizeof *buffer_of);
+    size_t *buffer_bytes = malloc((size_t)g->n_nodes * sizeof *buffer_bytes);
+    int buffers = buffer_of && buffer_bytes
+                      ? nn_graph_dy_buffers(g, batch, grad, buffer_of, buffer_bytes)
+                      : -1;
+    for (int b = 0; b < buffers; b++) {
+        m->output_grads += align_up(buffer_bytes[b]);
+        for (int i = g->n_nodes - 1; per_node && i >= 0; i--)
+            if (buffer_of[i] == b) {
+                per_node[i] += align_up(buffer_bytes[b]);
+                break;
+            }
+    }
+    free(buffer_of);
+    free(buffer_bytes);
     free(grad);
+    if (buffers < 0)
+        return nn_fail(err, NN_E_NOMEM, "out of memory measuring the model");
     m->total = m->weights + m->grads + m->slots + m->outputs + m->output_grads + m->scratch;
     return NN_OK;
 }

@@ -135,10 +135,10 @@ static void grad_range(void *arg, size_t r0, size_t r1)
     nn_act_grad_rows(j->act, j->y, j->dy, j->out, j->accumulate, j->cols, r0, r1);
 }
 
-/* Rows per task: enough work (>= ~32k elements, ~10 µs) that waking a thread pays. */
+/* Rows per task: at least NN_GRAIN elements. */
 static size_t grain_rows(size_t cols)
 {
-    size_t g = 32768 / (cols ? cols : 1);
+    size_t g = NN_GRAIN / (cols ? cols : 1);
     return g ? g : 1;
 }
 

@@ -40,7 +40,7 @@ static const nn_key bn_keys[] = {
     {NULL, 0, NULL, 0, 0, 0, 0, NULL},
 };
 
-#define BN_CHUNK_ROWS 256
+#define BN_CHUNK_ROWS 64
 
 /* Parameter slots, in Keras order; absent ones (center/scale off) are -1. */
 typedef struct bn_slots {
@@ -212,7 +212,7 @@ static double *bn_reduce(const bn_job *j)
 static void sums_pass(const bn_job *j, nn_pool *pool)
 {
     size_t chunks = (j->rows + BN_CHUNK_ROWS - 1) / BN_CHUNK_ROWS;
-    nn_pool_for(pool, chunks, 4, bn_sums, (void *)j);
+    nn_pool_for(pool, chunks, 1, bn_sums, (void *)j);
 }
 
 static void normalize_rows(void *arg, size_t r0, size_t r1)
@@ -229,10 +229,10 @@ static void input_grad_rows(void *arg, size_t r0, size_t r1)
                j->accumulate, r1 - r0, C);
 }
 
-/* Rows per task for the elementwise passes: ~32k elements (~10 µs) or more. */
+/* Rows per task for the elementwise passes: NN_GRAIN elements or more. */
 static size_t grain_rows(size_t C)
 {
-    return 32768 / C + 1;
+    return NN_GRAIN / C + 1;
 }
 
 /* forward (training):  mean_c = Σ x / M,  var_c = Σ (x - mean)² / M,

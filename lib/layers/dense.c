@@ -42,7 +42,7 @@ static const nn_key dense_keys[] = {
 };
 
 /* Few-rows path: bias sums over fixed chunks of rows, then the chunks in order. */
-#define DENSE_BIAS_ROWS 512
+#define DENSE_BIAS_ROWS 64
 /* Many-rows path: a chunk holds about this many floats of x and dy rows (512 KiB) ... */
 #define DENSE_CHUNK_FLOATS (1 << 17)
 /* ... and the chunks form this many groups with a partial dW each. */
@@ -235,7 +235,7 @@ static void backward_few_rows(nn_node *n, const nn_ctx *ctx, dense_job *j)
 {
     size_t chunks = (j->rows + DENSE_BIAS_ROWS - 1) / DENSE_BIAS_ROWS;
     if (j->b || j->act != NN_ACT_LINEAR)
-        nn_pool_for(ctx->pool, chunks, 8, few_rows_chunks, j);
+        nn_pool_for(ctx->pool, chunks, 1, few_rows_chunks, j);
     if (j->b)
         add_partials(n->param[1].g, j->partial, chunks, j->units, j->units);
     /* dW[in, units] += x[R, in]ᵀ · dz[R, units]  and  dx[R, in] (+)= dz[R, units] · W[in, units]ᵀ,

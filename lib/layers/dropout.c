@@ -114,7 +114,7 @@ static void dropout_forward(nn_node *n, const nn_ctx *ctx)
     dropout_job j = dropout_setup(n, ctx);
     j.in = n->x[0];
     j.out = n->y;
-    nn_pool_for(ctx->pool, total, 1 << 15, dropout_active(n, ctx) ? dropout_range : pass_range,
+    nn_pool_for(ctx->pool, total, NN_GRAIN, dropout_active(n, ctx) ? dropout_range : pass_range,
                 &j);
 }
 
@@ -127,7 +127,7 @@ static void dropout_backward(nn_node *n, const nn_ctx *ctx)
     j.in = n->dy;
     j.out = n->dx[0];
     j.accumulate = !n->dx_overwrite[0];
-    nn_pool_for(ctx->pool, total, 1 << 15, dropout_active(n, ctx) ? dropout_range : pass_range,
+    nn_pool_for(ctx->pool, total, NN_GRAIN, dropout_active(n, ctx) ? dropout_range : pass_range,
                 &j);
 }
 

@@ -178,6 +178,16 @@ static void adam_range(void *arg, size_t i0, size_t i1)
                 1.0f - j->b1, 1.0f - j->b2, j->eps, i1 - i0);
 }
 
+static void zero_range(void *arg, size_t i0, size_t i1)
+{
+    memset((float *)arg + i0, 0, (i1 - i0) * sizeof(float));
+}
+
+void nn_optim_zero_grad(float *g, size_t n, nn_pool *pool)
+{
+    nn_pool_for(pool, n, 1 << 15, zero_range, g);
+}
+
 void nn_optim_step(nn_optimizer *opt, float *w, const float *g, nn_pool *pool)
 {
     const nn_optim_spec *s = &opt->spec;

@@ -158,7 +158,8 @@ static void print_costs(FILE *out, const nn_graph *g, int batch, const size_t *n
     w[3] = 6; /* "100.0%" */
 
     fprintf(out, "\nCost per layer: forward FLOPs for one sample (a multiply-add counts 2), and\n"
-                 "memory for a batch of %d (output, its gradient and work space; float32)\n",
+                 "memory for a batch of %d (output, work space, and the gradient buffers\n"
+                 "the backward pass takes there; float32)\n",
             batch);
     fprintf(out, "%-*s  %-*s  %*s  %*s  %*s\n", w[0], head[0], w[1], head[1], w[2], head[2],
             w[3], head[3], w[4], head[4]);
@@ -222,9 +223,9 @@ static void print_memory(FILE *out, const nn_experiment *ex, const nn_graph *g,
     fprintf(out, row, "layer outputs", "", bytes_text(m->outputs, b, sizeof b),
             "forward activations (flatten and reshape share their input's)");
     fprintf(out, row, "output gradients", "", bytes_text(m->output_grads, b, sizeof b),
-            "backward, wherever gradients flow");
+            "backward; reused once a layer's gradient is used up");
     fprintf(out, row, "work space", "", bytes_text(m->scratch, b, sizeof b),
-            "dropout masks, batch-norm statistics, bias-gradient partial sums");
+            "batch-norm statistics, partial sums of gradients");
     fprintf(out, "  %-18s %15s  %10s\n", "total", "", bytes_text(m->total, b, sizeof b));
 
     const dataset_facts *f = &FACTS[ex->data.dataset];

@@ -115,8 +115,7 @@ static double run_step(nn_trainer *t, int B, long *correct)
     t->batch_rows = B;
     nn_graph_forward(g, &ctx);
     nn_loss_result r = apply_loss(t, B, true);
-    if (g->n_trainable)
-        memset(g->grads, 0, g->n_trainable * sizeof *g->grads);
+    nn_optim_zero_grad(g->grads, g->n_trainable, t->pool);
     nn_graph_backward(g, &ctx);
     nn_optim_step(&t->opt, g->weights, g->grads, t->pool);
     if (correct)
