@@ -4,6 +4,7 @@
  *   nnrun check [OPTIONS] CONFIG       validate, print the model
  *   nnrun eval CONFIG --weights FILE   test-set loss and metrics with saved weights
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,8 +38,10 @@ void cli_print_subcommands(FILE *out)
  * from the CPU if it recognises it. 0.3.21 does not know CPUs newer than itself and falls
  * back to generic SSE3 kernels, 3 to 5 times slower than the AVX2/AVX-512 ones the CPU
  * runs (README, "Performance"). Then nnrun sets OPENBLAS_CORETYPE to the best kernels the
- * CPU supports and executes itself again, once. OPENBLAS_CORETYPE set by the user (any
- * value) or NNRUN_KEEP_BLAS_CORE=1 leave OpenBLAS's choice alone. */
+ * CPU supports and executes itself again, once; and, unless set, OPENBLAS_NUM_THREADS=1,
+ * since nnrun runs OpenBLAS on one thread anyway (tensor/blas.h) and OpenBLAS would
+ * otherwise start a thread per core that spins for a while at start-up. OPENBLAS_CORETYPE
+ * set by the user (any value) or NNRUN_KEEP_BLAS_CORE=1 leave OpenBLAS's choice alone. */
 static void use_fast_blas_kernels(char **argv)
 {
     if (getenv("OPENBLAS_CORETYPE") || getenv("NNRUN_KEEP_BLAS_CORE"))
@@ -46,8 +49,12 @@ static void use_fast_blas_kernels(char **argv)
     const char *core = nn_blas_better_core();
     if (!core || setenv("OPENBLAS_CORETYPE", core, 1) != 0)
         return;
+    bool threads = !getenv("OPENBLAS_NUM_THREADS") && setenv("OPENBLAS_NUM_THREADS", "1", 1) == 0;
     execv("/proc/self/exe", argv);
-    unsetenv("OPENBLAS_CORETYPE"); /* could not: go on with the kernels loaded */
+    /* could not: go on with the kernels loaded */
+    unsetenv("OPENBLAS_CORETYPE");
+    if (threads)
+        unsetenv("OPENBLAS_NUM_THREADS");
 }
 
 int main(int argc, char **argv)
