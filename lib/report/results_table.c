@@ -142,8 +142,13 @@ static void put(char *buf, size_t size, size_t *len, const char *s, size_t n)
 
 void nn_results_row_set_overrides(nn_results_row *row, const char *const *overrides, int n)
 {
+    nn_results_join_overrides(row->overrides, sizeof row->overrides, overrides, n);
+}
+
+void nn_results_join_overrides(char *buf, size_t size, const char *const *overrides, int n)
+{
     size_t len = 0;
-    row->overrides[0] = '\0';
+    buf[0] = '\0';
     for (int i = 0; i < n; i++) {
         const char *a = overrides[i];
         size_t key_len = strcspn(a, "=");
@@ -157,19 +162,19 @@ void nn_results_row_set_overrides(nn_results_row *row, const char *const *overri
         if (kl == 4 && strncmp(k, "seed", 4) == 0)
             continue;
         if (len)
-            put(row->overrides, sizeof row->overrides, &len, " ", 1);
+            put(buf, size, &len, " ", 1);
         if (strpbrk(a, " \t'\"\\$`") == NULL) {
-            put(row->overrides, sizeof row->overrides, &len, a, strlen(a));
+            put(buf, size, &len, a, strlen(a));
             continue;
         }
-        put(row->overrides, sizeof row->overrides, &len, "'", 1);
+        put(buf, size, &len, "'", 1);
         for (const char *p = a; *p; p++) {
             if (*p == '\'')
-                put(row->overrides, sizeof row->overrides, &len, "'\\''", 4);
+                put(buf, size, &len, "'\\''", 4);
             else
-                put(row->overrides, sizeof row->overrides, &len, p, 1);
+                put(buf, size, &len, p, 1);
         }
-        put(row->overrides, sizeof row->overrides, &len, "'", 1);
+        put(buf, size, &len, "'", 1);
     }
 }
 
@@ -623,4 +628,16 @@ void nn_results_group_stats(const nn_results_table *t, const nn_results_group *g
     for (size_t i = 0; i < g->n; i++)
         moments_add(&m, nn_results_number(&t->rows[g->members[i]], column));
     moments_result(&m, mean, std);
+}
+
+bool nn_results_table_has_run(const char *path, const char *run_id)
+{
+    nn_results_table t = {0};
+    nn_error err;
+    bool found = false;
+    if (nn_results_table_read(path, &t, &err) == NN_OK)
+        for (size_t i = 0; i < t.n && !found; i++)
+            found = strcmp(t.rows[i].run_id, run_id) == 0;
+    nn_results_table_free(&t);
+    return found;
 }

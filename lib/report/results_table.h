@@ -16,6 +16,7 @@
 #ifndef NN_REPORT_RESULTS_TABLE_H
 #define NN_REPORT_RESULTS_TABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -78,6 +79,9 @@ void nn_results_row_set_run(nn_results_row *row, const char *table_path, const c
  * would need it. */
 void nn_results_row_set_overrides(nn_results_row *row, const char *const *overrides, int n);
 
+/* The same joining into buf (size >= 1), for a run that keeps it until its row is made. */
+void nn_results_join_overrides(char *buf, size_t size, const char *const *overrides, int n);
+
 /* --- the file ------------------------------------------------------------------------- */
 
 /* Appends row to the table at path, creating it with its header when absent or empty.
@@ -104,6 +108,10 @@ typedef struct nn_results_table {
 nn_status nn_results_table_read(const char *path, nn_results_table *t, nn_error *err);
 
 void nn_results_table_free(nn_results_table *t);
+
+/* Whether the table at path (absent = empty) already holds a row for run_id: a resumed run
+ * that had finished must not be counted twice. */
+bool nn_results_table_has_run(const char *path, const char *run_id);
 
 /* --- repeats ------------------------------------------------------------------------- */
 

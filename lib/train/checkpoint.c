@@ -343,6 +343,8 @@ static nn_status save_track(nn_st *st, const nn_run_track *track, nn_error *err)
         snprintf(key, sizeof key, "run.log.%s", track->last_logs.key[i]);
         s = nn_st_meta_set_double(st, key, track->last_logs.value[i], err);
     }
+    if (!s)
+        s = nn_st_meta_set(st, "run.overrides", track->overrides, err);
     return s ? s : nn_st_meta_set(st, "run.log_keys", keys, err);
 }
 
@@ -365,6 +367,8 @@ static nn_status load_track(const nn_st *st, const char *what, nn_run_track *tra
     if (s)
         return s;
     track->best_epoch = (int)best;
+    const char *overrides = nn_st_meta_get(st, "run.overrides");
+    nn_strlcpy(track->overrides, overrides ? overrides : "", sizeof track->overrides);
     memset(&track->last_logs, 0, sizeof track->last_logs);
     char list[NN_LOGS_MAX * 33];
     nn_strlcpy(list, keys, sizeof list);

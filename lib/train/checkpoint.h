@@ -76,6 +76,8 @@ typedef struct nn_run_track {
     double best_val_loss, best_val_metric;
     double epoch_seconds_sum;
     nn_logs last_logs;
+    char overrides[2048];            /* the run's --set overrides as results.csv shows them,
+                                        so a resumed run's row groups with its siblings */
 } nn_run_track;
 
 /* Facts a checkpoint records about the run and checks on resume. */

@@ -41,10 +41,8 @@ typedef struct run {
     nn_history history;
     nn_progress progress;
     char dir[1024];
-    double started, epoch_seconds_sum;
-    double best_val_loss, best_val_metric;
-    int best_epoch;
-    nn_logs last_logs;
+    double started;
+    nn_run_track track;     /* best epoch, timings, last logs, overrides: kept in checkpoints */
     const nn_run_options *o;
     nn_st resume;           /* the checkpoint a resumed run starts from */
     nn_ckpt_facts facts;    /* config and data, recorded in every checkpoint */
@@ -208,13 +206,13 @@ static nn_status write_results(const nn_run_options *o, run *r, const nn_run_res
     nn_json_string(&j, "config_sha256", r->facts.config_sha256[0] ? r->facts.config_sha256 : NULL);
     if (failure)
         nn_json_string(&j, "error", failure->msg);
-    json_logs(&j, "final", &r->last_logs);
+    json_logs(&j, "final", &r->track.last_logs);
     nn_json_object(&j, "best");
-    nn_json_int(&j, "epoch", r->best_epoch);
-    nn_json_number(&j, "val_loss", r->best_val_loss);
+    nn_json_int(&j, "epoch", r->track.best_epoch);
+    nn_json_number(&j, "val_loss", r->track.best_val_loss);
     if (r->ex.compile.accuracy) {
         snprintf(buf, sizeof buf, "val_%s", r->ex.compile.metric_name);
-        nn_json_number(&j, buf, r->best_val_metric);
+        nn_json_number(&j, buf, r->track.best_val_metric);
     }
     nn_json_end(&j);
     nn_json_object(&j, "test");
@@ -225,7 +223,7 @@ static nn_status write_results(const nn_run_options *o, run *r, const nn_run_res
     nn_json_object(&j, "timing");
     nn_json_number(&j, "data_seconds", r->data_ready ? r->data.load_seconds : NAN);
     nn_json_number(&j, "seconds_per_epoch",
-                   res->epochs_run ? r->epoch_seconds_sum / res->epochs_run : NAN);
+                   res->epochs_run ? r->track.epoch_seconds_sum / res->epochs_run : NAN);
     nn_json_number(&j, "total_seconds", nn_now() - r->started);
     nn_json_end(&j);
     nn_json_object(&j, "data");
@@ -288,12 +286,10 @@ static void checkpoint_stage(void *user, const char *stage)
 /* checkpoint.safetensors: the trainer between epochs and what results.json needs. */
 static nn_status save_checkpoint(run *r, nn_error *err)
 {
-    nn_run_track track = {r->best_epoch, r->best_val_loss, r->best_val_metric,
-                          r->epoch_seconds_sum, r->last_logs};
     char path[1100];
     snprintf(path, sizeof path, "%s/checkpoint.safetensors", r->dir);
     r->ckpt_epoch = r->t.epoch;
-    return nn_checkpoint_save(path, &r->t, &track, &r->facts,
+    return nn_checkpoint_save(path, &r->t, &r->track, &r->facts,
                               r->o->test_point ? checkpoint_stage : NULL, r, err);
 }
 
@@ -329,11 +325,7 @@ static nn_status resume_outputs(run *r, const char *history, nn_error *err)
     if (st)
         return st;
     nn_st_free(&r->resume);
-    r->best_epoch = track.best_epoch;
-    r->best_val_loss = track.best_val_loss;
-    r->best_val_metric = track.best_val_metric;
-    r->epoch_seconds_sum = track.epoch_seconds_sum;
-    r->last_logs = track.last_logs;
+    r->track = track;
     remove_stale_temporaries(r->dir);
     return nn_history_resume(&r->history, history, r->t.epoch, err);
 }
@@ -381,15 +373,15 @@ static nn_status hook_epoch_end(void *user, const nn_trainer *t, int epoch, cons
 {
     run *r = user;
     nn_progress_epoch_end(&r->progress, epoch, r->data.train.n, logs, seconds);
-    r->epoch_seconds_sum += seconds;
-    r->last_logs = *logs;
+    r->track.epoch_seconds_sum += seconds;
+    r->track.last_logs = *logs;
     double vl = nn_logs_get(logs, "val_loss");
-    if (!isnan(vl) && (r->best_epoch < 0 || vl < r->best_val_loss)) {
+    if (!isnan(vl) && (r->track.best_epoch < 0 || vl < r->track.best_val_loss)) {
         char key[48];
         snprintf(key, sizeof key, "val_%s", t->compile.metric_name);
-        r->best_epoch = epoch;
-        r->best_val_loss = vl;
-        r->best_val_metric = nn_logs_get(logs, key);
+        r->track.best_epoch = epoch;
+        r->track.best_val_loss = vl;
+        r->track.best_val_metric = nn_logs_get(logs, key);
     }
     nn_status st = nn_history_write(&r->history, epoch, logs, err);
     return st ? st : save_checkpoint(r, err); /* after the row: see resume_outputs */
@@ -406,20 +398,22 @@ static nn_status record_results_row(const nn_run_options *o, const run *r, nn_ru
     nn_results_table_path(o->out_dir, o->runs_root, table, sizeof table);
     nn_results_row_set_run(row, table, r->dir);
     nn_strlcpy(row->config, r->ex.name, sizeof row->config);
-    nn_results_row_set_overrides(row, o->overrides, o->n_overrides);
+    nn_strlcpy(row->overrides, r->track.overrides, sizeof row->overrides);
     row->seed = r->ex.seed;
     row->params = (long long)nn_graph_params_total(r->g);
     row->epochs_run = res->epochs_run;
-    row->best_epoch = r->best_epoch;
-    row->best_val_loss = r->best_val_loss;
-    row->best_val_accuracy = r->best_val_metric;
+    row->best_epoch = r->track.best_epoch;
+    row->best_val_loss = r->track.best_val_loss;
+    row->best_val_accuracy = r->track.best_val_metric;
     snprintf(key, sizeof key, "val_%s", r->ex.compile.metric_name);
-    row->final_val_loss = nn_logs_get(&r->last_logs, "val_loss");
-    row->final_val_accuracy = r->ex.compile.accuracy ? nn_logs_get(&r->last_logs, key) : NAN;
+    row->final_val_loss = nn_logs_get(&r->track.last_logs, "val_loss");
+    row->final_val_accuracy = r->ex.compile.accuracy ? nn_logs_get(&r->track.last_logs, key) : NAN;
     row->test_loss = res->test_loss;
     row->test_accuracy = r->ex.compile.accuracy ? res->test_accuracy : NAN;
-    row->seconds_per_epoch = res->epochs_run ? r->epoch_seconds_sum / res->epochs_run : NAN;
+    row->seconds_per_epoch = res->epochs_run ? r->track.epoch_seconds_sum / res->epochs_run : NAN;
     nn_strlcpy(row->stop_reason, res->stop_reason, sizeof row->stop_reason);
+    if (append && o->resume && nn_results_table_has_run(table, row->run_id))
+        append = false; /* resuming a run that had finished: its row is there already */
     return append ? nn_results_table_append(table, row, err) : NN_OK;
 }
 
@@ -430,8 +424,10 @@ nn_status nn_run(const nn_run_options *options, nn_run_result *res, nn_error *er
     run r;
     memset(&r, 0, sizeof r);
     r.started = nn_now();
-    r.best_epoch = -1;
-    r.best_val_loss = r.best_val_metric = NAN;
+    r.track.best_epoch = -1;
+    r.track.best_val_loss = r.track.best_val_metric = NAN;
+    nn_results_join_overrides(r.track.overrides, sizeof r.track.overrides, options->overrides,
+                              options->n_overrides);
     nn_run_options opts = *options; /* a resumed run takes its thread count from the checkpoint */
     const nn_run_options *o = &opts;
     r.o = o;

@@ -161,6 +161,18 @@ run 0 "$NNRUN" --resume "$TMP/ref" -q
 cmp -s "$TMP/ref.history" "$TMP/ref/history.csv" && cmp -s "$TMP/ref.weights" "$TMP/ref/weights.safetensors" \
     || fail "resuming a finished run changed it"
 ok
+# ... nor counts it twice in results.csv (the table next to the run directories)
+[ "$(grep -c '^ref,' "$TMP/results.csv")" -eq 1 ] || { cat "$TMP/results.csv" >&2; fail "ref counted twice"; }
+ok
+
+# a resumed run's row keeps the overrides the run started with, so it groups with its siblings
+start "$TMP/ovr" batch:2:3 "$TMP/run.yaml" --out "$TMP/ovr" --threads 1 -q --set fit.batch_size=32
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+run 0 "$NNRUN" --resume "$TMP/ovr" -q
+same_as_ref "$TMP/ovr"
+grep -q '^ovr,resume,fit.batch_size=32,' "$TMP/results.csv" || { cat "$TMP/results.csv" >&2; fail "resumed row lost its overrides"; }
+ok
 
 # --- resume errors
 run 2 "$NNRUN" --resume "$TMP/nowhere"
