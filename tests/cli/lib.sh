@@ -43,3 +43,34 @@ lacks() {
 done_ok() {
     echo "ok: $checks checks"
 }
+
+# mnist_fixture N_TRAIN N_TEST: generated MNIST-format data in $TMP/data
+mnist_fixture() {
+    mkdir -p "$TMP/data" && "$NNRUN_TOOLS/mkfixture" mnist "$TMP/data" "$1" "$2" || fail "fixture"
+}
+
+# small_config FILE NAME EPOCHS [OPTIMIZER]: a small MLP on $TMP/data, written to FILE
+small_config() {
+    cat >"$1" <<YAML
+name: $2
+data:
+  dataset: mnist
+  dir: $TMP/data
+  preprocess:
+    - divide: 255
+  validation_split: 0.1
+model:
+  input: [28, 28]
+  layers:
+    - flatten: {}
+    - dense: {units: 16, activation: relu}
+    - dense: {units: 10, activation: softmax}
+compile:
+  loss: sparse_categorical_crossentropy
+  optimizer: ${4:-"{sgd: {lr: 0.05, momentum: 0.9}}"}
+  metrics: [accuracy]
+fit:
+  epochs: $3
+  batch_size: 32
+YAML
+}

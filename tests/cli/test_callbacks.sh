@@ -4,29 +4,8 @@
 # callback errors found before anything runs.
 . "$(dirname "$0")/lib.sh"
 
-mkdir "$TMP/data" && "$NNRUN_TOOLS/mkfixture" mnist "$TMP/data" 400 100 || fail "fixture"
-cat >"$TMP/base.yaml" <<YAML
-name: cb
-data:
-  dataset: mnist
-  dir: $TMP/data
-  preprocess:
-    - divide: 255
-  validation_split: 0.1
-model:
-  input: [28, 28]
-  layers:
-    - flatten: {}
-    - dense: {units: 16, activation: relu}
-    - dense: {units: 10, activation: softmax}
-compile:
-  loss: sparse_categorical_crossentropy
-  optimizer: {sgd: {lr: 0.05, momentum: 0.9}}
-  metrics: [accuracy]
-fit:
-  epochs: 4
-  batch_size: 32
-YAML
+mnist_fixture 400 100
+small_config "$TMP/base.yaml" cb 4
 cp "$TMP/base.yaml" "$TMP/sched.yaml"
 cat >>"$TMP/sched.yaml" <<YAML
   callbacks:

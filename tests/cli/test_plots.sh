@@ -19,29 +19,8 @@ png_size() {
         awk '{ print $1 * 16777216 + $2 * 65536 + $3 * 256 + $4, $5 * 16777216 + $6 * 65536 + $7 * 256 + $8 }'
 }
 
-mkdir -p "$TMP/data" && "$NNRUN_TOOLS/mkfixture" mnist "$TMP/data" 600 200 || fail "fixture"
-cat >"$TMP/small.yaml" <<YAML
-name: small
-data:
-  dataset: mnist
-  dir: $TMP/data
-  preprocess:
-    - divide: 255
-  validation_split: 0.1
-model:
-  input: [28, 28]
-  layers:
-    - flatten: {}
-    - dense: {units: 16, activation: relu}
-    - dense: {units: 10, activation: softmax}
-compile:
-  loss: sparse_categorical_crossentropy
-  optimizer: {sgd: {lr: 0.02}}
-  metrics: [accuracy]
-fit:
-  epochs: 4
-  batch_size: 32
-YAML
+mnist_fixture 600 200
+small_config "$TMP/small.yaml" small 4 '{sgd: {lr: 0.02}}'
 run 0 "$NNRUN" "$TMP/small.yaml" --out "$TMP/runs/a" -q
 run 0 "$NNRUN" "$TMP/small.yaml" --out "$TMP/runs/b" -q --seed 2
 

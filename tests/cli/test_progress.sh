@@ -4,29 +4,8 @@
 # --log-format jsonl for machines (checked against history.csv and results.json).
 . "$(dirname "$0")/lib.sh"
 
-mkdir -p "$TMP/data" && "$NNRUN_TOOLS/mkfixture" mnist "$TMP/data" 600 200 || fail "fixture"
-cat >"$TMP/small.yaml" <<YAML
-name: small
-data:
-  dataset: mnist
-  dir: $TMP/data
-  preprocess:
-    - divide: 255
-  validation_split: 0.1
-model:
-  input: [28, 28]
-  layers:
-    - flatten: {}
-    - dense: {units: 16, activation: relu}
-    - dense: {units: 10, activation: softmax}
-compile:
-  loss: sparse_categorical_crossentropy
-  optimizer: {sgd: {lr: 0.05, momentum: 0.9}}
-  metrics: [accuracy]
-fit:
-  epochs: 3
-  batch_size: 32
-YAML
+mnist_fixture 600 200
+small_config "$TMP/small.yaml" small 3
 
 # --- not a terminal: one line per epoch, no carriage return, no escape sequence
 run 0 "$NNRUN" "$TMP/small.yaml" --out "$TMP/plain"

@@ -3,29 +3,8 @@
 # runs add one), and `nnrun report`: grouping, mean ± std, sorting, formats, errors.
 . "$(dirname "$0")/lib.sh"
 
-mkdir -p "$TMP/data" && "$NNRUN_TOOLS/mkfixture" mnist "$TMP/data" 600 200 || fail "fixture"
-cat >"$TMP/small.yaml" <<YAML
-name: small
-data:
-  dataset: mnist
-  dir: $TMP/data
-  preprocess:
-    - divide: 255
-  validation_split: 0.1
-model:
-  input: [28, 28]
-  layers:
-    - flatten: {}
-    - dense: {units: 16, activation: relu}
-    - dense: {units: 10, activation: softmax}
-compile:
-  loss: sparse_categorical_crossentropy
-  optimizer: {sgd: {lr: 0.05, momentum: 0.9}}
-  metrics: [accuracy]
-fit:
-  epochs: 2
-  batch_size: 32
-YAML
+mnist_fixture 600 200
+small_config "$TMP/small.yaml" small 2
 # field VALUE-OF COLUMN in row N (1-based) of a results table, by header name
 field() {
     awk -F, -v col="$2" -v row="$3" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i }

@@ -4,29 +4,8 @@
 # histories as single runs; errors once; signals passed on.
 . "$(dirname "$0")/lib.sh"
 
-mkdir -p "$TMP/data" && "$NNRUN_TOOLS/mkfixture" mnist "$TMP/data" 600 200 || fail "fixture"
-cat >"$TMP/small.yaml" <<YAML
-name: small
-data:
-  dataset: mnist
-  dir: $TMP/data
-  preprocess:
-    - divide: 255
-  validation_split: 0.1
-model:
-  input: [28, 28]
-  layers:
-    - flatten: {}
-    - dense: {units: 16, activation: relu}
-    - dense: {units: 10, activation: softmax}
-compile:
-  loss: sparse_categorical_crossentropy
-  optimizer: {sgd: {lr: 0.05, momentum: 0.9}}
-  metrics: [accuracy]
-fit:
-  epochs: 2
-  batch_size: 32
-YAML
+mnist_fixture 600 200
+small_config "$TMP/small.yaml" small 2
 
 # --- three seeds, two at a time
 run 0 "$NNRUN" "$TMP/small.yaml" --seeds 3 --threads 2 --out "$TMP/s"
