@@ -59,7 +59,7 @@ typedef struct nn_gemm_op {
 /* Independent products (no C is another's A, B or C) run together: the blocks of all of
  * them are shared out over the pool in one go, so two products that are each too small to
  * split (dense backward's xᵀ·dz and dz·Wᵀ at 128 rows) run side by side, one per thread.
- * A product in a group of n is cut as if it had 1/n of its FLOPs (still by shape alone). */
+ * A product in a group of n is cut as if it had 1/(4n) of its FLOPs (still by shape alone). */
 void nn_sgemm_many(nn_pool *pool, nn_gemm_trace *trace, const nn_gemm_op *ops, int n_ops);
 
 /* As nn_sgemm, and then after(arg, r0, r1) on every block of rows [r0, r1) of C, run by
