@@ -170,8 +170,8 @@ def main():
         raise SystemExit("bench_torch.py needs PyTorch: apt-get install python3-torch, "
                          "then run it with /usr/bin/python3")
     core = os.environ.get("OPENBLAS_CORETYPE")
-    print(f"PyTorch {torch.__version__}; OpenBLAS core {openblas_core()}; OPENBLAS_CORETYPE "
-          f"{'=' + core if core is not None else 'unset'}; {os.cpu_count()} cores")
+    print(f"PyTorch {torch.__version__}; OpenBLAS core {openblas_core()}; OPENBLAS_CORETYPE"
+          f"{'=' + core if core is not None else ' unset'}; {os.cpu_count()} cores")
     print("seconds per epoch (the notebook's epoch, synthetic data); threads/OpenMP wait policy")
     cols = [f"{t}t {w.lower()}" for t, w in SETTINGS]
     print(f"{'model':<15} " + " ".join(f"{c:>11}" for c in cols) + f" {'best':>9}  setting")

@@ -218,6 +218,12 @@ static void gemm_floor(const nn_gemm_trace *tr, size_t from, size_t to, int thre
         max_b = b > max_b ? b : max_b;
         max_c = o > max_c ? o : max_c;
     }
+    if (threads == 0) { /* FLOPs only */
+        for (size_t i = from; i < to; i++)
+            *flops += 2.0 * tr->calls[i].m * (double)tr->calls[i].n * tr->calls[i].k;
+        *seconds = NAN;
+        return;
+    }
     float *a = malloc(max_a * sizeof *a), *b = malloc(max_b * sizeof *b),
           *o = calloc(max_c, sizeof *o);
     if (!a || !b || !o) {
@@ -229,8 +235,6 @@ static void gemm_floor(const nn_gemm_trace *tr, size_t from, size_t to, int thre
         a[i] = (float)(i % 13) * 0.01f;
     for (size_t i = 0; i < max_b; i++)
         b[i] = (float)(i % 7) * 0.01f;
-    if (threads == 0)
-        *seconds = NAN;
     for (size_t i = from; i < to; i++) {
         const nn_gemm_call *c = &tr->calls[i];
         bool seen = false;
@@ -240,7 +244,7 @@ static void gemm_floor(const nn_gemm_trace *tr, size_t from, size_t to, int thre
                    d->n == c->n && d->k == c->k && d->accumulate == c->accumulate;
         }
         *flops += 2.0 * c->m * (double)c->n * c->k;
-        if (seen || threads == 0)
+        if (seen)
             continue;
         int same = 0;
         for (size_t j = i; j < to; j++) {
