@@ -2,6 +2,7 @@
 #include "train/callbacks.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ typedef struct cb_obj {
     nn_model_ckpt_state ckpt;
     float *best_weights;   /* early_stopping with restore_best_weights: [n_weights] */
     bool has_best;
+    const struct state_field *fields; /* the state a checkpoint keeps (see below) */
 } cb_obj;
 
 /* Keras holds the rate in a float32 variable: what it sets and logs is a float. */
@@ -37,6 +39,90 @@ static void log_lr(nn_trainer *t, nn_logs *logs)
 static const char *value_text(double v, char *buf, size_t size)
 {
     return nn_format_keras(v, buf, size);
+}
+
+/* --- state in checkpoints ------------------------------------------------------------
+ * A callback's state is a few numbers; each is one metadata entry "<prefix><name>" of the
+ * checkpoint. The tables below name them once, for saving and restoring alike. */
+
+typedef struct state_field {
+    const char *name;
+    bool is_int;   /* int, else double */
+    size_t offset; /* in cb_obj */
+} state_field;
+
+static const state_field plateau_fields[] = {
+    {"best", false, offsetof(cb_obj, plateau.best)},
+    {"wait", true, offsetof(cb_obj, plateau.wait)},
+    {"cooldown_counter", true, offsetof(cb_obj, plateau.cooldown_counter)},
+    {NULL, false, 0},
+};
+
+static const state_field early_fields[] = {
+    {"best", false, offsetof(cb_obj, early.best)},
+    {"wait", true, offsetof(cb_obj, early.wait)},
+    {"best_epoch", true, offsetof(cb_obj, early.best_epoch)},
+    {"stopped_epoch", true, offsetof(cb_obj, early.stopped_epoch)},
+    {NULL, false, 0},
+};
+
+static const state_field ckpt_fields[] = {
+    {"best", false, offsetof(cb_obj, ckpt.best)},
+    {NULL, false, 0},
+};
+
+static nn_status save_fields(const cb_obj *o, nn_st *st, const char *prefix, nn_error *err)
+{
+    nn_status s = NN_OK;
+    for (const state_field *f = o->fields; !s && f->name; f++) {
+        char key[128];
+        const char *at = (const char *)o + f->offset;
+        snprintf(key, sizeof key, "%s%s", prefix, f->name);
+        s = f->is_int ? nn_st_meta_set_ll(st, key, *(const int *)at, err)
+                      : nn_st_meta_set_double(st, key, *(const double *)at, err);
+    }
+    return s;
+}
+
+/* All or nothing: the values are read first and stored only when every one was there. */
+static nn_status restore_fields(cb_obj *o, const nn_st *st, const char *prefix, nn_error *err)
+{
+    double values[8];
+    int n = 0;
+    for (const state_field *f = o->fields; f->name && n < 8; f++, n++) {
+        char key[128];
+        long long v;
+        snprintf(key, sizeof key, "%s%s", prefix, f->name);
+        nn_status s = f->is_int ? nn_st_meta_get_ll(st, key, "the checkpoint", &v, err)
+                                : nn_st_meta_get_double(st, key, "the checkpoint", &values[n], err);
+        if (s)
+            return s;
+        if (f->is_int)
+            values[n] = (double)v;
+    }
+    n = 0;
+    for (const state_field *f = o->fields; f->name && n < 8; f++, n++) {
+        char *at = (char *)o + f->offset;
+        if (f->is_int)
+            *(int *)at = (int)values[n];
+        else
+            *(double *)at = values[n];
+    }
+    return NN_OK;
+}
+
+static nn_status state_save(const nn_callback *cb, const nn_trainer *t, nn_st *st,
+                            const char *prefix, nn_error *err)
+{
+    (void)t;
+    return save_fields(cb->self, st, prefix, err);
+}
+
+static nn_status state_restore(nn_callback *cb, nn_trainer *t, const nn_st *st,
+                               const char *prefix, nn_error *err)
+{
+    (void)t;
+    return restore_fields(cb->self, st, prefix, err);
 }
 
 /* --- lr_schedule --------------------------------------------------------------------- */
@@ -70,47 +156,6 @@ static nn_status plateau_epoch_end(nn_callback *cb, nn_trainer *t, int epoch, nn
     double next = nn_plateau_step(s, &o->plateau, nn_logs_get(logs, s->monitor), lr);
     if (next != lr)
         t->opt.lr = as_float32(next);
-    return NN_OK;
-}
-
-static nn_status plateau_save(const nn_callback *cb, const nn_trainer *t, nn_st *st,
-                              const char *prefix, nn_error *err)
-{
-    (void)t;
-    const cb_obj *o = cb->self;
-    char key[128];
-    snprintf(key, sizeof key, "%sbest", prefix);
-    nn_status s = nn_st_meta_set_double(st, key, o->plateau.best, err);
-    snprintf(key, sizeof key, "%swait", prefix);
-    if (!s)
-        s = nn_st_meta_set_ll(st, key, o->plateau.wait, err);
-    snprintf(key, sizeof key, "%scooldown_counter", prefix);
-    if (!s)
-        s = nn_st_meta_set_ll(st, key, o->plateau.cooldown_counter, err);
-    return s;
-}
-
-static nn_status plateau_restore(nn_callback *cb, nn_trainer *t, const nn_st *st,
-                                 const char *prefix, nn_error *err)
-{
-    (void)t;
-    cb_obj *o = cb->self;
-    char key[128];
-    long long wait, cooldown;
-    double best;
-    snprintf(key, sizeof key, "%sbest", prefix);
-    nn_status s = nn_st_meta_get_double(st, key, "the checkpoint", &best, err);
-    snprintf(key, sizeof key, "%swait", prefix);
-    if (!s)
-        s = nn_st_meta_get_ll(st, key, "the checkpoint", &wait, err);
-    snprintf(key, sizeof key, "%scooldown_counter", prefix);
-    if (!s)
-        s = nn_st_meta_get_ll(st, key, "the checkpoint", &cooldown, err);
-    if (s)
-        return s;
-    o->plateau.best = best;
-    o->plateau.wait = (int)wait;
-    o->plateau.cooldown_counter = (int)cooldown;
     return NN_OK;
 }
 
@@ -159,17 +204,7 @@ static nn_status early_save(const nn_callback *cb, const nn_trainer *t, nn_st *s
 {
     const cb_obj *o = cb->self;
     char key[128];
-    snprintf(key, sizeof key, "%sbest", prefix);
-    nn_status s = nn_st_meta_set_double(st, key, o->early.best, err);
-    snprintf(key, sizeof key, "%swait", prefix);
-    if (!s)
-        s = nn_st_meta_set_ll(st, key, o->early.wait, err);
-    snprintf(key, sizeof key, "%sbest_epoch", prefix);
-    if (!s)
-        s = nn_st_meta_set_ll(st, key, o->early.best_epoch, err);
-    snprintf(key, sizeof key, "%sstopped_epoch", prefix);
-    if (!s)
-        s = nn_st_meta_set_ll(st, key, o->early.stopped_epoch, err);
+    nn_status s = save_fields(o, st, prefix, err);
     snprintf(key, sizeof key, "%shas_best_weights", prefix);
     if (!s)
         s = nn_st_meta_set(st, key, o->has_best ? "true" : "false", err);
@@ -184,38 +219,23 @@ static nn_status early_restore(nn_callback *cb, nn_trainer *t, const nn_st *st,
 {
     cb_obj *o = cb->self;
     char key[128];
-    long long wait, best_epoch, stopped;
-    double best;
-    snprintf(key, sizeof key, "%sbest", prefix);
-    nn_status s = nn_st_meta_get_double(st, key, "the checkpoint", &best, err);
-    snprintf(key, sizeof key, "%swait", prefix);
-    if (!s)
-        s = nn_st_meta_get_ll(st, key, "the checkpoint", &wait, err);
-    snprintf(key, sizeof key, "%sbest_epoch", prefix);
-    if (!s)
-        s = nn_st_meta_get_ll(st, key, "the checkpoint", &best_epoch, err);
-    snprintf(key, sizeof key, "%sstopped_epoch", prefix);
-    if (!s)
-        s = nn_st_meta_get_ll(st, key, "the checkpoint", &stopped, err);
     snprintf(key, sizeof key, "%shas_best_weights", prefix);
     const char *has = nn_st_meta_get(st, key);
-    if (!s && !has)
-        s = nn_fail(err, NN_E_DATA, "the checkpoint: metadata '%s' is missing", key);
-    bool has_best = has && strcmp(has, "true") == 0;
-    if (!s && has_best && !o->best_weights)
-        s = nn_fail(err, NN_E_DATA, "the checkpoint has best weights for a callback that "
-                                    "does not keep them");
+    if (!has)
+        return nn_fail(err, NN_E_DATA, "the checkpoint: metadata '%s' is missing", key);
+    bool has_best = strcmp(has, "true") == 0;
+    if (has_best && !o->best_weights)
+        return nn_fail(err, NN_E_DATA, "the checkpoint has best weights for a callback that "
+                                       "does not keep them");
     snprintf(key, sizeof key, "%sbest_weights/", prefix);
-    if (!s && has_best)
-        s = nn_weights_take(t->g, st, key, false, false, o->best_weights, "the checkpoint", err);
-    if (s)
-        return s;
-    o->early.best = best;
-    o->early.wait = (int)wait;
-    o->early.best_epoch = (int)best_epoch;
-    o->early.stopped_epoch = (int)stopped;
-    o->has_best = has_best;
-    return NN_OK;
+    nn_status s = has_best ? nn_weights_take(t->g, st, key, false, false, o->best_weights,
+                                             "the checkpoint", err)
+                           : NN_OK;
+    if (!s)
+        s = restore_fields(o, st, prefix, err);
+    if (!s)
+        o->has_best = has_best;
+    return s;
 }
 
 /* --- terminate_on_nan ---------------------------------------------------------------- */
@@ -279,26 +299,6 @@ static nn_status ckpt_epoch_end(nn_callback *cb, nn_trainer *t, int epoch, nn_lo
     return nn_weights_save(t->g, path, err);
 }
 
-static nn_status ckpt_save(const nn_callback *cb, const nn_trainer *t, nn_st *st,
-                           const char *prefix, nn_error *err)
-{
-    (void)t;
-    const cb_obj *o = cb->self;
-    char key[128];
-    snprintf(key, sizeof key, "%sbest", prefix);
-    return nn_st_meta_set_double(st, key, o->ckpt.best, err);
-}
-
-static nn_status ckpt_restore(nn_callback *cb, nn_trainer *t, const nn_st *st,
-                              const char *prefix, nn_error *err)
-{
-    (void)t;
-    cb_obj *o = cb->self;
-    char key[128];
-    snprintf(key, sizeof key, "%sbest", prefix);
-    return nn_st_meta_get_double(st, key, "the checkpoint", &o->ckpt.best, err);
-}
-
 /* --- building ------------------------------------------------------------------------ */
 
 static void destroy(nn_callback *cb)
@@ -329,12 +329,14 @@ static nn_status make_one(nn_trainer *t, const nn_callback_spec *spec, const cha
     case NN_CB_REDUCE_LR_ON_PLATEAU:
         nn_plateau_reset(&spec->u.plateau, &o->plateau);
         cb->on_epoch_end = plateau_epoch_end;
-        cb->save_state = plateau_save;
-        cb->restore_state = plateau_restore;
+        o->fields = plateau_fields;
+        cb->save_state = state_save;
+        cb->restore_state = state_restore;
         break;
     case NN_CB_EARLY_STOPPING:
         nn_early_reset(&spec->u.early, &o->early);
         cb->on_epoch_end = early_epoch_end;
+        o->fields = early_fields;
         cb->save_state = early_save;
         cb->restore_state = early_restore;
         if (spec->u.early.restore_best_weights) {
@@ -351,8 +353,9 @@ static nn_status make_one(nn_trainer *t, const nn_callback_spec *spec, const cha
     case NN_CB_MODEL_CHECKPOINT:
         nn_model_ckpt_reset(&spec->u.checkpoint, &o->ckpt);
         cb->on_epoch_end = ckpt_epoch_end;
-        cb->save_state = ckpt_save;
-        cb->restore_state = ckpt_restore;
+        o->fields = ckpt_fields;
+        cb->save_state = state_save;
+        cb->restore_state = state_restore;
         break;
     }
     *out = cb;
