@@ -6,8 +6,10 @@
  *                    parameter declarations (nothing allocated for tensors yet); every
  *                    error points at the layer's line in the config
  *   nn_graph_plan    sizes every buffer for a batch size and carves them out of one
- *                    allocation: [weights | grads | optimizer slots] and per node
- *                    [y | dy | scratch]; views (flatten, reshape) share their input's buffers
+ *                    allocation: [weights | grads | optimizer slots], per node [y | scratch],
+ *                    then the output gradients in buffers shared along the backward pass;
+ *                    views (flatten, reshape) share their input's buffers. nn_graph_measure
+ *                    sizes the same layout without allocating it (plan.c).
  *   nn_graph_init_weights, then nn_graph_forward / nn_graph_backward per step
  *
  * Parameters are one flat float array: every trainable parameter first (in node order),
@@ -90,17 +92,11 @@ typedef struct nn_graph_memory {
     size_t total;            /* the sum: the one allocation */
 } nn_graph_memory;
 
-/* The output-gradient buffers of a plan for `batch` rows (plan.c explains the reuse):
- * returns how many there are, with buffer_bytes[b] their sizes and buffer_of[i] the one
- * node i's dy lives in (-1: none); -1 when out of memory. grad[i] tells whether gradients
- * flow through node i. Both arrays hold g->n_nodes entries. For nn_graph_plan and
- * nn_graph_measure. */
-int nn_graph_dy_buffers(const nn_graph *g, int batch, const bool *grad, int *buffer_of,
-                        size_t *buffer_bytes);
-
-/* Sizes the plan without allocating it (nn_check's estimate for any batch size). When
- * `per_node` is not NULL it receives g->n_nodes entries: the bytes of each node's y, dy
- * and scratch. The graph is not changed. Errors: NN_E_NOMEM. */
+/* Sizes the plan without allocating it (nn_check's estimate for any batch size): the same
+ * table of buffers nn_graph_plan carves. When `per_node` is not NULL it receives
+ * g->n_nodes entries: the bytes of each node's y and scratch, and of each shared dy buffer
+ * at the node closest to the output that uses it. The graph is not changed.
+ * Errors: NN_E_NOMEM. */
 nn_status nn_graph_measure(const nn_graph *g, int batch, int optim_slots, nn_graph_memory *m,
                            size_t *per_node, nn_error *err);
 

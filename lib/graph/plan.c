@@ -1,16 +1,19 @@
-/* plan.c — one allocation for a graph, and running it.
+/* plan.c — the memory of a graph: one layout, measured or allocated, and running the
+ * graph on it.
  *
- * Sizes first, then one block (llm.c style): a table of (pointer to set, bytes) is filled,
- * summed with 64-byte alignment, allocated once, and carved. Layout:
+ * Sizes first, then one block (llm.c's size table, ggml's measure-only pass): layout_make
+ * fills a table of every buffer with its size and offset;
+ *   nn_graph_measure sums the table without allocating (`nnrun check` prints it for the
+ *                    configured batch size; the per-pixel CIFAR net needs over a gigabyte),
+ *   nn_graph_plan    allocates the block and carves it,
+ * so the two cannot disagree. The table, in block order:
  *   weights [n_weights]   trainable parameters in node order, then non-trainable ones
  *   grads   [n_trainable] mirrors the trainable prefix of weights
  *   slots   [n_slots × n_trainable]
- *   per node: y [batch × numel], scratch
- *   output gradients (dy) where gradients flow: buffers shared by liveness, below
- * Views (flatten, reshape) get their input's y and dy instead of their own.
- *
- * Input gradients are written, not zeroed and added: walking the nodes in backward order,
- * the first writer of each dy buffer gets dx_overwrite, later writers add into it.
+ *   per node: y [batch × numel], then the scratch the layer asks for; views (flatten,
+ *             reshape) have no y and get their input's y and dy
+ *   output gradients (dy) of the nodes gradients flow through, in shared buffers (below)
+ * Every buffer starts on a 64-byte boundary.
  *
  * Output gradients live only during backward, and briefly: node i's dy is first written
  * by the backward of its last consumer (by the loss, for the output) and last read by i's
@@ -19,8 +22,10 @@
  * it, so what it held does not matter). A chain of layers then needs two or three dy
  * buffers instead of one per layer: resnet10 holds 0.2 instead of 5.3 MiB of gradients at
  * batch 128, the per-pixel CIFAR net 0.2 instead of 0.6 GiB. The input's dy (input_grad) is
- * never reused: it is read after backward. nn_graph_measure sizes the same buffers
- * (nn_graph_dy_buffers).
+ * never reused: it is read after backward.
+ *
+ * Input gradients are written, not zeroed and added: walking the nodes in backward order,
+ * the first writer of each dy buffer gets dx_overwrite, later writers add into it.
  */
 #include <limits.h>
 #include <math.h>
@@ -37,28 +42,38 @@ static size_t align_up(size_t n)
     return (n + ALIGN - 1) / ALIGN * ALIGN;
 }
 
-typedef struct carve {
-    void **dst;
+/* What a buffer of the layout holds. */
+typedef enum part { WEIGHTS, GRADS, SLOTS, OUTPUT, SCRATCH, OUTPUT_GRAD } part;
+
+typedef struct buffer {
+    part what;
+    int node;      /* OUTPUT, SCRATCH: its node; OUTPUT_GRAD: the node closest to the output
+                      among those whose dy it holds; -1 for the parameter parts */
     size_t bytes;
-} carve;
+    size_t offset; /* from the start of the block, a multiple of ALIGN */
+} buffer;
 
-typedef struct carve_table {
-    carve *items;
-    size_t n, cap;
-} carve_table;
+typedef struct layout {
+    size_t n_weights, n_trainable; /* floats */
+    int n;                         /* buffers */
+    buffer *buf;                   /* [n] in block order (room for 3 + 3 × n_nodes) */
+    size_t total;                  /* bytes of the block */
+    bool *grad;                    /* [n_nodes] gradients flow through node i */
+    int *dy;                       /* [n_nodes] the buffer of node i's dy; -1: none of its
+                                      own (no gradient, or a view) */
+} layout;
 
-static bool want(carve_table *t, void **dst, size_t bytes)
+static void layout_free(layout *l)
 {
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? 2 * t->cap : 64;
-        carve *items = realloc(t->items, cap * sizeof *items);
-        if (!items)
-            return false;
-        t->items = items;
-        t->cap = cap;
-    }
-    t->items[t->n++] = (carve){dst, bytes};
-    return true;
+    free(l->buf);
+    free(l->grad);
+    free(l->dy);
+}
+
+static int add(layout *l, part what, int node, size_t bytes)
+{
+    l->buf[l->n] = (buffer){what, node, bytes, 0};
+    return l->n++;
 }
 
 /* The node whose memory a view finally refers to. */
@@ -76,26 +91,24 @@ static int backward_time(const nn_graph *g, int i)
     return g->n_nodes - 1 - i;
 }
 
-int nn_graph_dy_buffers(const nn_graph *g, int batch, const bool *grad, int *buffer_of,
-                        size_t *buffer_bytes)
+/* Appends the output-gradient buffers and sets l->dy (l->grad is set). */
+static bool add_dy_buffers(const nn_graph *g, int batch, layout *l)
 {
-    int n = g->n_nodes, buffers = 0;
+    int n = g->n_nodes, from = l->n;
     int *first = malloc((size_t)n * sizeof *first); /* when node r's dy is first written */
-    bool *busy = calloc((size_t)n, sizeof *busy);   /* buffer b holds a live dy */
+    bool *busy = calloc((size_t)(from + n), sizeof *busy); /* buffer b holds a live dy */
     if (!first || !busy) {
         free(first);
         free(busy);
-        return -1;
+        return false;
     }
     /* a node has a dy of its own when gradients flow through it and it is not a view */
-    for (int r = 0; r < n; r++) {
-        buffer_of[r] = -1;
+    for (int r = 0; r < n; r++)
         first[r] = INT_MAX;
-    }
     first[root_of(g, g->output)] = -1;
     for (int j = 1; j < n; j++) {
         const nn_node *c = &g->nodes[j];
-        if (!grad[j] || c->ops->view)
+        if (!l->grad[j] || c->ops->view)
             continue; /* its backward writes no input gradient */
         for (int k = 0; k < c->n_in; k++) {
             int r = root_of(g, c->in[k]);
@@ -104,7 +117,7 @@ int nn_graph_dy_buffers(const nn_graph *g, int batch, const bool *grad, int *buf
         }
     }
     for (int r = 0; r < n; r++)
-        if (!grad[r] || g->nodes[r].ops->view)
+        if (!l->grad[r] || g->nodes[r].ops->view)
             first[r] = INT_MAX; /* no dy */
         else if (first[r] == INT_MAX)
             first[r] = -1; /* a dy nothing writes (none in a built graph): live throughout */
@@ -115,25 +128,96 @@ int nn_graph_dy_buffers(const nn_graph *g, int batch, const bool *grad, int *buf
                 continue;
             size_t bytes = (size_t)batch * nn_node_numel(&g->nodes[r]) * sizeof(float);
             int best = -1;
-            for (int b = 0; b < buffers; b++)
-                if (!busy[b] && buffer_bytes[b] >= bytes &&
-                    (best < 0 || buffer_bytes[b] < buffer_bytes[best]))
+            for (int b = from; b < l->n; b++)
+                if (!busy[b] && l->buf[b].bytes >= bytes &&
+                    (best < 0 || l->buf[b].bytes < l->buf[best].bytes))
                     best = b;
-            if (best < 0) {
-                best = buffers++;
-                buffer_bytes[best] = bytes;
-            }
+            if (best < 0)
+                best = add(l, OUTPUT_GRAD, r, bytes);
+            if (r > l->buf[best].node)
+                l->buf[best].node = r;
             busy[best] = true;
-            buffer_of[r] = best;
+            l->dy[r] = best;
         }
         /* ... then the node that ran at time t gives its own back (node 0 never runs) */
         int i = n - 1 - t;
-        if (t >= 0 && i >= 1 && buffer_of[i] >= 0)
-            busy[buffer_of[i]] = false;
+        if (t >= 0 && i >= 1 && l->dy[i] >= 0)
+            busy[l->dy[i]] = false;
     }
     free(first);
     free(busy);
-    return buffers;
+    return true;
+}
+
+/* The layout for `batch` rows and `optim_slots` slot arrays; false when out of memory. */
+static bool layout_make(const nn_graph *g, int batch, int optim_slots, layout *l)
+{
+    int n = g->n_nodes;
+    memset(l, 0, sizeof *l);
+    l->buf = malloc((size_t)(3 + 3 * n) * sizeof *l->buf);
+    l->grad = calloc((size_t)n, sizeof *l->grad);
+    l->dy = malloc((size_t)n * sizeof *l->dy);
+    if (!l->buf || !l->grad || !l->dy) {
+        layout_free(l);
+        return false;
+    }
+    size_t n_fixed = 0;
+    for (int i = 0; i < n; i++)
+        for (int p = 0; p < g->nodes[i].n_params; p++) {
+            const nn_param *pr = &g->nodes[i].param[p];
+            *(pr->trainable ? &l->n_trainable : &n_fixed) += nn_shape_numel(&pr->shape);
+        }
+    l->n_weights = l->n_trainable + n_fixed;
+    add(l, WEIGHTS, -1, l->n_weights * sizeof(float));
+    add(l, GRADS, -1, l->n_trainable * sizeof(float));
+    add(l, SLOTS, -1, (size_t)optim_slots * l->n_trainable * sizeof(float));
+
+    /* gradients flow through a node that owns trainable parameters or feeds on one they
+     * flow through (topological order: one pass settles it) */
+    l->grad[0] = g->input_grad;
+    for (int i = 0; i < n; i++) {
+        const nn_node *nd = &g->nodes[i];
+        for (int p = 0; i > 0 && p < nd->n_params; p++)
+            l->grad[i] |= nd->param[p].trainable;
+        for (int k = 0; i > 0 && k < nd->n_in; k++)
+            l->grad[i] |= l->grad[nd->in[k]];
+        l->dy[i] = -1;
+        if (!nd->ops->view)
+            add(l, OUTPUT, i, (size_t)batch * nn_node_numel(nd) * sizeof(float));
+        if (nd->ops->scratch_bytes)
+            add(l, SCRATCH, i, nd->ops->scratch_bytes(nd, batch));
+    }
+    if (!add_dy_buffers(g, batch, l)) {
+        layout_free(l);
+        return false;
+    }
+    for (int b = 0; b < l->n; b++) {
+        l->buf[b].offset = l->total;
+        l->total += align_up(l->buf[b].bytes);
+    }
+    return true;
+}
+
+nn_status nn_graph_measure(const nn_graph *g, int batch, int optim_slots, nn_graph_memory *m,
+                           size_t *per_node, nn_error *err)
+{
+    layout l;
+    if (!layout_make(g, batch, optim_slots, &l))
+        return nn_fail(err, NN_E_NOMEM, "out of memory measuring the model");
+    memset(m, 0, sizeof *m);
+    size_t *sum[] = {[WEIGHTS] = &m->weights, [GRADS] = &m->grads, [SLOTS] = &m->slots,
+                     [OUTPUT] = &m->outputs, [SCRATCH] = &m->scratch,
+                     [OUTPUT_GRAD] = &m->output_grads};
+    if (per_node)
+        memset(per_node, 0, (size_t)g->n_nodes * sizeof *per_node);
+    for (int b = 0; b < l.n; b++) {
+        *sum[l.buf[b].what] += align_up(l.buf[b].bytes);
+        if (per_node && l.buf[b].node >= 0)
+            per_node[l.buf[b].node] += align_up(l.buf[b].bytes);
+    }
+    m->total = l.total;
+    layout_free(&l);
+    return NN_OK;
 }
 
 nn_status nn_graph_plan(nn_graph *g, int batch, int optim_slots, nn_error *err)
@@ -142,95 +226,62 @@ nn_status nn_graph_plan(nn_graph *g, int batch, int optim_slots, nn_error *err)
         return nn_fail(err, NN_E_INTERNAL, "plan for batch %d", batch);
     free(g->memory);
     g->memory = NULL;
+    layout l;
+    if (!layout_make(g, batch, optim_slots, &l))
+        return nn_fail(err, NN_E_NOMEM, "out of memory planning the model");
+    bool *written = calloc((size_t)g->n_nodes, sizeof *written);
+    void *mem = NULL;
+    if (!written || posix_memalign(&mem, ALIGN, l.total ? l.total : ALIGN) != 0) {
+        free(written);
+        layout_free(&l);
+        return nn_fail(err, NN_E_NOMEM, "out of memory: the model needs %.1f MiB for batch size %d",
+                       (double)l.total / 1048576.0, batch);
+    }
+    memset(mem, 0, l.total);
+    g->memory = mem;
+    g->memory_bytes = l.total;
     g->batch = batch;
     g->n_slots = optim_slots;
+    g->n_weights = l.n_weights;
+    g->n_trainable = l.n_trainable;
 
-    /* parameter counts; a node's trainable params come first in the flat array */
-    size_t n_train = 0, n_fixed = 0;
-    for (int i = 0; i < g->n_nodes; i++)
-        for (int p = 0; p < g->nodes[i].n_params; p++) {
-            const nn_param *pr = &g->nodes[i].param[p];
-            *(pr->trainable ? &n_train : &n_fixed) += nn_shape_numel(&pr->shape);
-        }
-    g->n_trainable = n_train;
-    g->n_weights = n_train + n_fixed;
-
-    /* which nodes need a gradient: they own trainable parameters or feed on one that does */
-    bool *grad = calloc((size_t)g->n_nodes, sizeof *grad);
-    carve_table t = {0};
-    if (!grad)
-        return nn_fail(err, NN_E_NOMEM, "out of memory planning the model");
-    grad[0] = g->input_grad;
-    for (int i = 1; i < g->n_nodes; i++) {
+    /* carve: a buffer of 0 bytes is NULL; a dy buffer goes to every node that uses it */
+    char *base = mem;
+    g->activation_bytes = 0;
+    for (int i = 0; i < g->n_nodes; i++) {
         nn_node *n = &g->nodes[i];
-        for (int p = 0; p < n->n_params; p++)
-            grad[i] |= n->param[p].trainable;
-        for (int k = 0; k < n->n_in; k++)
-            grad[i] |= grad[n->in[k]];
-    }
-
-    /* the output-gradient buffers and which node uses which */
-    int *buffer_of = malloc((size_t)g->n_nodes * sizeof *buffer_of);
-    size_t *buffer_bytes = malloc((size_t)g->n_nodes * sizeof *buffer_bytes);
-    float **buffer = calloc((size_t)g->n_nodes, sizeof *buffer);
-    int buffers = buffer_of && buffer_bytes && buffer
-                      ? nn_graph_dy_buffers(g, batch, grad, buffer_of, buffer_bytes)
-                      : -1;
-
-    bool ok = buffers >= 0 && want(&t, (void **)&g->weights, g->n_weights * sizeof(float)) &&
-              want(&t, (void **)&g->grads, n_train * sizeof(float)) &&
-              want(&t, (void **)&g->slots, (size_t)optim_slots * n_train * sizeof(float));
-    size_t act_start = t.n;
-    for (int i = 0; ok && i < g->n_nodes; i++) {
-        nn_node *n = &g->nodes[i];
-        size_t bytes = (size_t)batch * nn_node_numel(n) * sizeof(float);
-        n->y = n->dy = NULL;
+        n->y = NULL;
         n->scratch = NULL;
-        if (!n->ops->view)
-            ok = want(&t, (void **)&n->y, bytes);
-        if (ok && n->ops->scratch_bytes)
-            ok = want(&t, &n->scratch, n->ops->scratch_bytes(n, batch));
+        n->dy = l.dy[i] >= 0 ? (float *)(base + l.buf[l.dy[i]].offset) : NULL;
     }
-    for (int b = 0; ok && b < buffers; b++)
-        ok = want(&t, (void **)&buffer[b], buffer_bytes[b]);
-    size_t total = 0, act = 0;
-    for (size_t k = 0; ok && k < t.n; k++) {
-        total += align_up(t.items[k].bytes);
-        if (k >= act_start)
-            act += align_up(t.items[k].bytes);
+    for (int b = 0; b < l.n; b++) {
+        const buffer *u = &l.buf[b];
+        void *p = u->bytes ? base + u->offset : NULL;
+        if (u->what >= OUTPUT)
+            g->activation_bytes += align_up(u->bytes);
+        switch (u->what) {
+        case WEIGHTS:
+            g->weights = p;
+            break;
+        case GRADS:
+            g->grads = p;
+            break;
+        case SLOTS:
+            g->slots = p;
+            break;
+        case OUTPUT:
+            g->nodes[u->node].y = p;
+            break;
+        case SCRATCH:
+            g->nodes[u->node].scratch = p;
+            break;
+        case OUTPUT_GRAD: /* set above */
+            break;
+        }
     }
-    void *mem = NULL;
-    if (ok && posix_memalign(&mem, ALIGN, total ? total : ALIGN) != 0)
-        mem = NULL;
-    if (!ok || !mem) {
-        free(t.items);
-        free(buffer_of);
-        free(buffer_bytes);
-        free(buffer);
-        free(grad);
-        return nn_fail(err, NN_E_NOMEM,
-                       "out of memory: the model needs %.1f MiB for batch size %d", (double)total / 1048576.0,
-                       batch);
-    }
-    memset(mem, 0, total);
-    char *at = mem;
-    for (size_t k = 0; k < t.n; k++) {
-        *t.items[k].dst = t.items[k].bytes ? at : NULL;
-        at += align_up(t.items[k].bytes);
-    }
-    free(t.items);
-    for (int i = 0; i < g->n_nodes; i++)
-        if (buffer_of[i] >= 0)
-            g->nodes[i].dy = buffer[buffer_of[i]];
-    free(buffer_of);
-    free(buffer_bytes);
-    free(buffer);
-    g->memory = mem;
-    g->memory_bytes = total;
-    g->activation_bytes = act;
 
     /* parameters: trainable prefix, then the rest, each in node order */
-    size_t off_train = 0, off_fixed = n_train;
+    size_t off_train = 0, off_fixed = l.n_trainable;
     for (int i = 0; i < g->n_nodes; i++)
         for (int p = 0; p < g->nodes[i].n_params; p++) {
             nn_param *pr = &g->nodes[i].param[p];
@@ -257,18 +308,13 @@ nn_status nn_graph_plan(nn_graph *g, int batch, int optim_slots, nn_error *err)
     }
 
     /* inputs and gradient wiring; overwrite flags in backward execution order */
-    bool *written = calloc((size_t)g->n_nodes, sizeof *written);
-    if (!written) {
-        free(grad);
-        return nn_fail(err, NN_E_NOMEM, "out of memory planning the model");
-    }
     written[root_of(g, g->output)] = true; /* the loss writes the output's gradient */
     for (int i = g->n_nodes - 1; i >= 1; i--) {
         nn_node *n = &g->nodes[i];
         for (int k = 0; k < n->n_in; k++) {
             const nn_node *src = &g->nodes[n->in[k]];
             n->x[k] = src->y;
-            n->dx[k] = grad[i] && !n->ops->view ? src->dy : NULL;
+            n->dx[k] = l.grad[i] && !n->ops->view ? src->dy : NULL;
             n->dx_overwrite[k] = false;
             if (n->dx[k]) {
                 int r = root_of(g, n->in[k]);
@@ -278,7 +324,7 @@ nn_status nn_graph_plan(nn_graph *g, int batch, int optim_slots, nn_error *err)
         }
     }
     free(written);
-    free(grad);
+    layout_free(&l);
     return NN_OK;
 }
 

@@ -313,7 +313,8 @@ static void test_every_config_checks_and_resolves(void **state)
     free_list(files);
 }
 
-/* nn_check's memory estimate is the allocation nn_graph_plan makes, item by item. */
+/* nn_check's memory estimate is the allocation nn_graph_plan makes, item by item (both
+ * read one layout, plan.c; this guards the sums and the carving). */
 static void test_measure_matches_plan(void **state)
 {
     (void)state;
