@@ -8,8 +8,10 @@
  *   nn_graph_plan    sizes every buffer for a batch size and carves them out of one
  *                    allocation: [weights | grads | optimizer slots], per node [y | scratch],
  *                    then the output gradients in buffers shared along the backward pass;
- *                    views (flatten, reshape) share their input's buffers. nn_graph_measure
- *                    sizes the same layout without allocating it (plan.c).
+ *                    views (flatten, reshape) share their input's buffers, and so do a relu
+ *                    and a dropout fused into the batch normalization before them
+ *                    (layers/epilogue.h). nn_graph_measure sizes the same layout without
+ *                    allocating it (plan.c).
  *   nn_graph_init_weights, then nn_graph_forward / nn_graph_backward per step
  *
  * Parameters are one flat float array: every trainable parameter first (in node order),
@@ -33,6 +35,9 @@ typedef struct nn_graph {
     bool functional;        /* summary lists the InputLayer (functional API style) */
     bool input_grad;        /* set before planning to get d(loss)/d(input) in nodes[0].dy
                                (saliency, and the gradient checks of the tests) */
+    bool no_fusion;         /* set before planning to run every layer on its own instead of
+                               fusing relu and dropout into the layer before (plan.c; the
+                               tests compare the two) */
     nn_mark input_mark;     /* where model.input was written */
 
     int n_nodes;

@@ -11,7 +11,7 @@
  *   grads   [n_trainable] mirrors the trainable prefix of weights
  *   slots   [n_slots × n_trainable]
  *   per node: y [batch × numel], then the scratch the layer asks for; views (flatten,
- *             reshape) have no y and get their input's y and dy
+ *             reshape) and fused nodes (below) have no y and get their input's y and dy
  *   output gradients (dy) of the nodes gradients flow through, in shared buffers (below)
  * Every buffer starts on a 64-byte boundary.
  *
@@ -26,6 +26,12 @@
  *
  * Input gradients are written, not zeroed and added: walking the nodes in backward order,
  * the first writer of each dy buffer gets dx_overwrite, later writers add into it.
+ *
+ * Fusion (layers/epilogue.h): a relu Activation, then a Dropout, that follow a layer whose
+ * ops take an epilogue (batch normalization) become that layer's epilogue when each is the
+ * only consumer of what precedes it: they run nothing and share its buffers, which saves
+ * their passes and their outputs (the per-pixel CIFAR net: 256 MiB).
+ * g->no_fusion turns this off.
  */
 #include <limits.h>
 #include <math.h>
@@ -43,10 +49,10 @@ static size_t align_up(size_t n)
 }
 
 /* What a buffer of the layout holds. */
-typedef enum part { WEIGHTS, GRADS, SLOTS, OUTPUT, SCRATCH, OUTPUT_GRAD } part;
+typedef enum holds { WEIGHTS, GRADS, SLOTS, OUTPUT, SCRATCH, OUTPUT_GRAD } holds;
 
 typedef struct buffer {
-    part what;
+    holds what;
     int node;      /* OUTPUT, SCRATCH: its node; OUTPUT_GRAD: the node closest to the output
                       among those whose dy it holds; -1 for the parameter parts */
     size_t bytes;
@@ -55,33 +61,74 @@ typedef struct buffer {
 
 typedef struct layout {
     size_t n_weights, n_trainable; /* floats */
+    int *into;                     /* [n_nodes] the layer whose epilogue node i is; -1: none */
     int n;                         /* buffers */
     buffer *buf;                   /* [n] in block order (room for 3 + 3 × n_nodes) */
     size_t total;                  /* bytes of the block */
     bool *grad;                    /* [n_nodes] gradients flow through node i */
     int *dy;                       /* [n_nodes] the buffer of node i's dy; -1: none of its
-                                      own (no gradient, or a view) */
+                                      own (no gradient, a view, fused) */
 } layout;
 
 static void layout_free(layout *l)
 {
+    free(l->into);
     free(l->buf);
     free(l->grad);
     free(l->dy);
 }
 
-static int add(layout *l, part what, int node, size_t bytes)
+static int add(layout *l, holds what, int node, size_t bytes)
 {
     l->buf[l->n] = (buffer){what, node, bytes, 0};
     return l->n++;
 }
 
-/* The node whose memory a view finally refers to. */
-static int root_of(const nn_graph *g, int i)
+/* Node i has no buffers of its own: it is a view, or fused into the layer before it. */
+static bool shares_input(const layout *l, const nn_graph *g, int i)
 {
-    while (g->nodes[i].ops->view)
+    return g->nodes[i].ops->view || l->into[i] >= 0;
+}
+
+/* The node whose memory a view or a fused node finally refers to. */
+static int root_of(const layout *l, const nn_graph *g, int i)
+{
+    while (shares_input(l, g, i))
         i = g->nodes[i].in[0];
     return i;
+}
+
+static nn_epilogue_part part_of(const nn_node *n)
+{
+    return n->ops->epilogue_part ? n->ops->epilogue_part(n) : NN_EPILOGUE_NONE;
+}
+
+/* Sets l->into: node j joins the epilogue of layer p when it can be a part of one, its
+ * input is p or a node already fused into p, it is that input's only consumer, and the
+ * parts come in order (a relu, then a dropout; one of each). */
+static void find_fusions(const nn_graph *g, layout *l)
+{
+    int n = g->n_nodes;
+    for (int j = 0; j < n; j++)
+        l->into[j] = -1;
+    for (int j = 1; j < n && !g->no_fusion; j++) {
+        const nn_node *f = &g->nodes[j];
+        nn_epilogue_part part = part_of(f);
+        if (part == NN_EPILOGUE_NONE || f->n_in != 1)
+            continue;
+        int i = f->in[0], p = l->into[i] >= 0 ? l->into[i] : i, consumers = 0;
+        for (int c = 1; c < n; c++)
+            for (int k = 0; k < g->nodes[c].n_in; k++)
+                consumers += g->nodes[c].in[k] == i;
+        if (!g->nodes[p].ops->epilogue || consumers != 1)
+            continue;
+        bool taken[NN_EPILOGUE_DROPOUT + 1] = {false};
+        for (int k = p + 1; k < j; k++)
+            if (l->into[k] == p)
+                taken[part_of(&g->nodes[k])] = true;
+        if (!taken[part] && !taken[NN_EPILOGUE_DROPOUT])
+            l->into[j] = p;
+    }
 }
 
 /* Backward runs node n-1 first and node 1 last: node i at time n-1-i. The loss, which
@@ -102,22 +149,22 @@ static bool add_dy_buffers(const nn_graph *g, int batch, layout *l)
         free(busy);
         return false;
     }
-    /* a node has a dy of its own when gradients flow through it and it is not a view */
+    /* a node has a dy of its own when gradients flow through it and it has buffers */
     for (int r = 0; r < n; r++)
         first[r] = INT_MAX;
-    first[root_of(g, g->output)] = -1;
+    first[root_of(l, g, g->output)] = -1;
     for (int j = 1; j < n; j++) {
         const nn_node *c = &g->nodes[j];
-        if (!l->grad[j] || c->ops->view)
+        if (!l->grad[j] || shares_input(l, g, j))
             continue; /* its backward writes no input gradient */
         for (int k = 0; k < c->n_in; k++) {
-            int r = root_of(g, c->in[k]);
+            int r = root_of(l, g, c->in[k]);
             if (backward_time(g, j) < first[r])
                 first[r] = backward_time(g, j);
         }
     }
     for (int r = 0; r < n; r++)
-        if (!l->grad[r] || g->nodes[r].ops->view)
+        if (!l->grad[r] || shares_input(l, g, r))
             first[r] = INT_MAX; /* no dy */
         else if (first[r] == INT_MAX)
             first[r] = -1; /* a dy nothing writes (none in a built graph): live throughout */
@@ -157,7 +204,8 @@ static bool layout_make(const nn_graph *g, int batch, int optim_slots, layout *l
     l->buf = malloc((size_t)(3 + 3 * n) * sizeof *l->buf);
     l->grad = calloc((size_t)n, sizeof *l->grad);
     l->dy = malloc((size_t)n * sizeof *l->dy);
-    if (!l->buf || !l->grad || !l->dy) {
+    l->into = malloc((size_t)n * sizeof *l->into);
+    if (!l->buf || !l->grad || !l->dy || !l->into) {
         layout_free(l);
         return false;
     }
@@ -174,6 +222,7 @@ static bool layout_make(const nn_graph *g, int batch, int optim_slots, layout *l
 
     /* gradients flow through a node that owns trainable parameters or feeds on one they
      * flow through (topological order: one pass settles it) */
+    find_fusions(g, l);
     l->grad[0] = g->input_grad;
     for (int i = 0; i < n; i++) {
         const nn_node *nd = &g->nodes[i];
@@ -182,7 +231,7 @@ static bool layout_make(const nn_graph *g, int batch, int optim_slots, layout *l
         for (int k = 0; i > 0 && k < nd->n_in; k++)
             l->grad[i] |= l->grad[nd->in[k]];
         l->dy[i] = -1;
-        if (!nd->ops->view)
+        if (!shares_input(l, g, i))
             add(l, OUTPUT, i, (size_t)batch * nn_node_numel(nd) * sizeof(float));
         if (nd->ops->scratch_bytes)
             add(l, SCRATCH, i, nd->ops->scratch_bytes(nd, batch));
@@ -297,27 +346,35 @@ nn_status nn_graph_plan(nn_graph *g, int batch, int optim_slots, nn_error *err)
             }
         }
 
-    /* views share their root's buffers */
+    /* views and fused nodes share their root's buffers; the epilogues */
     for (int i = 0; i < g->n_nodes; i++) {
         nn_node *n = &g->nodes[i];
-        if (n->ops->view) {
-            const nn_node *r = &g->nodes[root_of(g, i)];
+        n->fused = l.into[i] >= 0;
+        n->epilogue_relu = n->epilogue_dropout = NULL;
+        if (shares_input(&l, g, i)) {
+            const nn_node *r = &g->nodes[root_of(&l, g, i)];
             n->y = r->y;
             n->dy = r->dy;
         }
     }
+    for (int i = 0; i < g->n_nodes; i++)
+        if (l.into[i] >= 0) {
+            nn_node *p = &g->nodes[l.into[i]];
+            *(part_of(&g->nodes[i]) == NN_EPILOGUE_RELU ? &p->epilogue_relu
+                                                        : &p->epilogue_dropout) = &g->nodes[i];
+        }
 
     /* inputs and gradient wiring; overwrite flags in backward execution order */
-    written[root_of(g, g->output)] = true; /* the loss writes the output's gradient */
+    written[root_of(&l, g, g->output)] = true; /* the loss writes the output's gradient */
     for (int i = g->n_nodes - 1; i >= 1; i--) {
         nn_node *n = &g->nodes[i];
         for (int k = 0; k < n->n_in; k++) {
             const nn_node *src = &g->nodes[n->in[k]];
             n->x[k] = src->y;
-            n->dx[k] = l.grad[i] && !n->ops->view ? src->dy : NULL;
+            n->dx[k] = l.grad[i] && !shares_input(&l, g, i) ? src->dy : NULL;
             n->dx_overwrite[k] = false;
             if (n->dx[k]) {
-                int r = root_of(g, n->in[k]);
+                int r = root_of(&l, g, n->in[k]);
                 n->dx_overwrite[k] = !written[r];
                 written[r] = true;
             }
@@ -360,14 +417,15 @@ void nn_graph_init_weights(nn_graph *g, nn_rng *rng)
 void nn_graph_forward(nn_graph *g, const nn_ctx *ctx)
 {
     for (int i = 1; i < g->n_nodes; i++)
-        g->nodes[i].ops->forward(&g->nodes[i], ctx);
+        if (!g->nodes[i].fused)
+            g->nodes[i].ops->forward(&g->nodes[i], ctx);
 }
 
 void nn_graph_backward(nn_graph *g, const nn_ctx *ctx)
 {
     for (int i = g->n_nodes - 1; i >= 1; i--) {
         nn_node *n = &g->nodes[i];
-        if (n->dy)
+        if (n->dy && !n->fused)
             n->ops->backward(n, ctx);
     }
 }

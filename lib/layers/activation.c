@@ -55,6 +55,12 @@ static int activation_final(const nn_node *n)
     return ((const activation_cfg *)n->cfg)->activation;
 }
 
+/* A relu can be applied by the layer before it (layers/epilogue.h). */
+static nn_epilogue_part activation_epilogue_part(const nn_node *n)
+{
+    return applied(n) == NN_ACT_RELU ? NN_EPILOGUE_RELU : NN_EPILOGUE_NONE;
+}
+
 const nn_layer_ops nn_activation_ops = {
     .type = "activation",
     .keras_class = "Activation",
@@ -68,4 +74,5 @@ const nn_layer_ops nn_activation_ops = {
     .forward = activation_forward,
     .backward = activation_backward,
     .final_activation = activation_final,
+    .epilogue_part = activation_epilogue_part,
 };

@@ -13,11 +13,17 @@
  * the variance to cancellation in float. Each pass is one vectorised loop over the
  * channels of a row (tensor/vec.h), with per-channel coefficients worked out once per
  * step, so that a pass costs a few operations per element.
+ *
+ * A relu Activation and a Dropout that follow are usually its epilogue (layers/epilogue.h):
+ * forward applies them to each chunk of rows just normalised, and backward's first pass
+ * turns the gradient after them into the gradient of the normalised output, in place,
+ * chunk by chunk, before summing it. Backward reads y for nothing else.
  */
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
 
+#include "layers/epilogue.h"
 #include "layers/layer.h"
 #include "tensor/vec.h"
 
@@ -174,14 +180,16 @@ NN_VECTORIZED static void input_grad(const float *restrict x, const float *restr
 
 typedef struct bn_job {
     size_t rows, C;
-    const float *x, *dy;
-    float *y, *dx;
+    const float *x;
+    float *y, *dy, *dx;
     const float *mean, *inv_std, *a, *b, *k;
     double *partial; /* [chunks, 2, C] */
     bool accumulate;
+    nn_epilogue epilogue;
 } bn_job;
 
-/* Chunks [k0, k1): forward (dy NULL) Σx and Σx², backward Σdy and Σdy·x̂, per chunk. */
+/* Chunks [k0, k1): forward (dy NULL) Σx and Σx², backward Σdy and Σdy·x̂, per chunk.
+ * Backward first turns the chunk's dy into the gradient before the epilogue, in place. */
 static void bn_sums(void *arg, size_t k0, size_t k1)
 {
     const bn_job *j = arg;
@@ -191,6 +199,9 @@ static void bn_sums(void *arg, size_t k0, size_t k1)
         memset(s1, 0, 2 * C * sizeof *s1);
         size_t r0 = k * BN_CHUNK_ROWS;
         size_t r1 = r0 + BN_CHUNK_ROWS < j->rows ? r0 + BN_CHUNK_ROWS : j->rows;
+        if (j->dy && nn_epilogue_any(&j->epilogue))
+            nn_epilogue_backward(&j->epilogue, j->y + r0 * C, j->dy + r0 * C, r0 * C,
+                                 (r1 - r0) * C);
         if (j->dy)
             sum_dy(j->x + r0 * C, j->dy + r0 * C, j->mean, j->inv_std, s1, s2, r1 - r0, C);
         else
@@ -215,10 +226,16 @@ static void sums_pass(const bn_job *j, nn_pool *pool)
     nn_pool_for(pool, chunks, 1, bn_sums, (void *)j);
 }
 
+/* Rows [r0, r1) normalised, in chunks of BN_CHUNK_ROWS that get the epilogue while in cache. */
 static void normalize_rows(void *arg, size_t r0, size_t r1)
 {
     const bn_job *j = arg;
-    normalize(j->x + r0 * j->C, j->y + r0 * j->C, j->mean, j->a, j->b, r1 - r0, j->C);
+    size_t C = j->C;
+    for (size_t s = r0; s < r1; s += BN_CHUNK_ROWS) {
+        size_t e = s + BN_CHUNK_ROWS < r1 ? s + BN_CHUNK_ROWS : r1;
+        normalize(j->x + s * C, j->y + s * C, j->mean, j->a, j->b, e - s, C);
+        nn_epilogue_forward(&j->epilogue, j->y + s * C, s * C, (e - s) * C);
+    }
 }
 
 static void input_grad_rows(void *arg, size_t r0, size_t r1)
@@ -241,7 +258,8 @@ static size_t grain_rows(size_t C)
  *                      dgamma += Σ dy x̂,  dbeta += Σ dy
  *                      dx (+)= gamma inv_std / M · (M dy - Σ dy - x̂ Σ dy x̂)
  * evaluation:          y = gamma (x - moving_mean) / sqrt(moving_var + eps) + beta,
- *                      dx (+)= dy gamma / sqrt(moving_var + eps) */
+ *                      dx (+)= dy gamma / sqrt(moving_var + eps)
+ * with an epilogue:    y = epilogue(y); backward first dy = epilogue'(dy), from y */
 static void bn_forward(nn_node *n, const nn_ctx *ctx)
 {
     const bn_cfg *c = n->cfg;
@@ -254,7 +272,7 @@ static void bn_forward(nn_node *n, const nn_ctx *ctx)
     const float *gamma = s.gamma >= 0 ? n->param[s.gamma].w : NULL;
     const float *beta = s.beta >= 0 ? n->param[s.beta].w : NULL;
     bn_job j = {.rows = rows, .C = C, .x = n->x[0], .y = n->y, .mean = mean, .a = a, .b = b,
-                .partial = bn_partial(n)};
+                .partial = bn_partial(n), .epilogue = nn_epilogue_of(n, ctx)};
     if (ctx->training) {
         sums_pass(&j, ctx->pool);
         const double *sums = bn_reduce(&j);
@@ -292,9 +310,10 @@ static void bn_backward(nn_node *n, const nn_ctx *ctx)
     float *a = bn_coef(n, BN_A), *b = bn_coef(n, BN_B), *k = bn_coef(n, BN_K);
     const float *inv_std = bn_coef(n, BN_INV_STD);
     const float *gamma = s.gamma >= 0 ? n->param[s.gamma].w : NULL;
-    bn_job j = {.rows = rows, .C = C, .x = n->x[0], .dy = n->dy, .dx = n->dx[0],
+    bn_job j = {.rows = rows, .C = C, .x = n->x[0], .y = n->y, .dy = n->dy, .dx = n->dx[0],
                 .mean = bn_coef(n, BN_MEAN), .inv_std = inv_std, .a = a, .b = b, .k = k,
-                .partial = bn_partial(n), .accumulate = !n->dx_overwrite[0]};
+                .partial = bn_partial(n), .accumulate = !n->dx_overwrite[0],
+                .epilogue = nn_epilogue_of(n, ctx)};
     sums_pass(&j, ctx->pool);
     const double *sums = bn_reduce(&j);
     if (s.gamma >= 0)
@@ -326,4 +345,5 @@ const nn_layer_ops nn_batch_norm_ops = {
     .flops = bn_flops,
     .forward = bn_forward,
     .backward = bn_backward,
+    .epilogue = true,
 };

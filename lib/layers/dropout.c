@@ -5,13 +5,16 @@
  * the element index, so it is the same for any thread count and any split of the work,
  * and backward recomputes it instead of storing it: a hash is ~10 integer operations that
  * the vectorised loops below do 8 or 16 elements at a time (tensor/vec.h), cheaper than
- * writing and reading back a mask (and no memory to hold one).
+ * writing and reading back a mask (and no memory to hold one). After a batch
+ * normalization the planner fuses a dropout into that layer's pass (layers/epilogue.h,
+ * with the same mask).
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "core/rng.h"
+#include "layers/epilogue.h"
 #include "layers/layer.h"
 #include "tensor/vec.h"
 
@@ -37,26 +40,12 @@ static double dropout_flops(const nn_node *n)
     return (double)nn_node_numel(n);
 }
 
-/* keep_i = hash(key, i) >= rate · 2^32, so P(keep) = 1 - rate. */
 typedef struct dropout_job {
     const float *in;  /* forward: x; backward: dy */
     float *out;       /* forward: y; backward: dx */
-    uint32_t key, threshold;
-    float scale;
+    nn_dropout_mask mask;
     bool accumulate;  /* backward into a dx that already holds a gradient */
 } dropout_job;
-
-/* v where mask is all ones, +0.0f where it is zero: the select of `keep ? v : 0` written
- * on the bits, which every clone vectorises (a float select only vectorises with AVX-512's
- * mask registers). */
-static inline float masked(float v, uint32_t mask)
-{
-    uint32_t bits;
-    memcpy(&bits, &v, sizeof bits);
-    bits &= mask;
-    memcpy(&v, &bits, sizeof v);
-    return v;
-}
 
 /* out[i] (+)= keep(i0 + i) ? in[i] · scale : 0 for i in [0, n). */
 NN_VECTORIZED static void dropout_pass(const float *restrict in, float *restrict out,
@@ -64,8 +53,7 @@ NN_VECTORIZED static void dropout_pass(const float *restrict in, float *restrict
                                        bool accumulate, uint32_t i0, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        uint32_t keep = -(uint32_t)(nn_hash32(key, i0 + (uint32_t)i) >= threshold);
-        float v = masked(in[i] * scale, keep);
+        float v = nn_masked(in[i] * scale, nn_dropout_keep(key, threshold, i0 + (uint32_t)i));
         out[i] = accumulate ? out[i] + v : v;
     }
 }
@@ -73,8 +61,8 @@ NN_VECTORIZED static void dropout_pass(const float *restrict in, float *restrict
 static void dropout_range(void *arg, size_t i0, size_t i1)
 {
     const dropout_job *j = arg;
-    dropout_pass(j->in + i0, j->out + i0, j->key, j->threshold, j->scale, j->accumulate,
-                 (uint32_t)i0, i1 - i0);
+    dropout_pass(j->in + i0, j->out + i0, j->mask.key, j->mask.threshold, j->mask.scale,
+                 j->accumulate, (uint32_t)i0, i1 - i0);
 }
 
 /* Plain copy or sum when dropout is off (evaluation, rate 0). */
@@ -88,17 +76,13 @@ static void pass_range(void *arg, size_t i0, size_t i1)
         memcpy(j->out + i0, j->in + i0, (i1 - i0) * sizeof(float));
 }
 
-static bool dropout_active(const nn_node *n, const nn_ctx *ctx)
-{
-    return ctx->training && ((const dropout_cfg *)n->cfg)->rate > 0.0;
-}
-
-/* The step's mask: key and threshold from the step seed, the node and the rate. */
-static dropout_job dropout_setup(const nn_node *n, const nn_ctx *ctx)
+/* keep_i = hash(key, i) >= rate · 2^32, so P(keep) = 1 - rate. */
+nn_dropout_mask nn_dropout_mask_of(const nn_node *n, const nn_ctx *ctx)
 {
     const dropout_cfg *c = n->cfg;
     double t = c->rate * 4294967296.0;
-    return (dropout_job){
+    return (nn_dropout_mask){
+        .active = ctx->training && c->rate > 0.0,
         .key = nn_hash32(ctx->seed, (uint32_t)n->index),
         .threshold = t >= 4294967295.0 ? UINT32_MAX : (uint32_t)t,
         .scale = (float)(1.0 / (1.0 - c->rate)),
@@ -111,11 +95,8 @@ static dropout_job dropout_setup(const nn_node *n, const nn_ctx *ctx)
 static void dropout_forward(nn_node *n, const nn_ctx *ctx)
 {
     size_t total = (size_t)ctx->batch * nn_node_numel(n);
-    dropout_job j = dropout_setup(n, ctx);
-    j.in = n->x[0];
-    j.out = n->y;
-    nn_pool_for(ctx->pool, total, NN_GRAIN, dropout_active(n, ctx) ? dropout_range : pass_range,
-                &j);
+    dropout_job j = {.in = n->x[0], .out = n->y, .mask = nn_dropout_mask_of(n, ctx)};
+    nn_pool_for(ctx->pool, total, NN_GRAIN, j.mask.active ? dropout_range : pass_range, &j);
 }
 
 static void dropout_backward(nn_node *n, const nn_ctx *ctx)
@@ -123,12 +104,15 @@ static void dropout_backward(nn_node *n, const nn_ctx *ctx)
     if (!n->dx[0])
         return;
     size_t total = (size_t)ctx->batch * nn_node_numel(n);
-    dropout_job j = dropout_setup(n, ctx);
-    j.in = n->dy;
-    j.out = n->dx[0];
-    j.accumulate = !n->dx_overwrite[0];
-    nn_pool_for(ctx->pool, total, NN_GRAIN, dropout_active(n, ctx) ? dropout_range : pass_range,
-                &j);
+    dropout_job j = {.in = n->dy, .out = n->dx[0], .mask = nn_dropout_mask_of(n, ctx),
+                     .accumulate = !n->dx_overwrite[0]};
+    nn_pool_for(ctx->pool, total, NN_GRAIN, j.mask.active ? dropout_range : pass_range, &j);
+}
+
+static nn_epilogue_part dropout_epilogue_part(const nn_node *n)
+{
+    (void)n;
+    return NN_EPILOGUE_DROPOUT;
 }
 
 const nn_layer_ops nn_dropout_ops = {
@@ -143,4 +127,5 @@ const nn_layer_ops nn_dropout_ops = {
     .flops = dropout_flops,
     .forward = dropout_forward,
     .backward = dropout_backward,
+    .epilogue_part = dropout_epilogue_part,
 };

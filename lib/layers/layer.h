@@ -86,7 +86,20 @@ struct nn_node {
      * leaves logits in y, the loss turns them into probabilities and writes dlogits into
      * dy, and backward treats the activation as linear. */
     bool softmax_in_loss;
+
+    /* Set by the planner (layers/epilogue.h): on a layer whose ops take an epilogue, the
+     * relu Activation and the Dropout it applies after its own output (NULL: none); on
+     * those two, `fused`: they run nothing and share that layer's y and dy. */
+    const nn_node *epilogue_relu, *epilogue_dropout;
+    bool fused;
 };
+
+/* What an elementwise layer can be in another layer's epilogue (layers/epilogue.h). */
+typedef enum nn_epilogue_part {
+    NN_EPILOGUE_NONE, /* it cannot be one */
+    NN_EPILOGUE_RELU,
+    NN_EPILOGUE_DROPOUT
+} nn_epilogue_part;
 
 struct nn_layer_ops {
     const char *type;          /* YAML name: "dense" */
@@ -111,6 +124,12 @@ struct nn_layer_ops {
     void (*backward)(nn_node *n, const nn_ctx *ctx);
     /* Optional: the activation applied last (lets the loss fuse a softmax); NULL: none. */
     int (*final_activation)(const nn_node *n);
+    /* Takes an epilogue: forward applies the node's epilogue to its output, backward first
+     * turns dy into the gradient before it (layers/epilogue.h). Only for layers whose
+     * backward does not otherwise read their own output y. */
+    bool epilogue;
+    /* Optional: what this node can be in the epilogue of the layer before it. */
+    nn_epilogue_part (*epilogue_part)(const nn_node *n);
 };
 
 /* Declares a parameter; returns it (NULL when the node already has NN_MAX_PARAMS). */

@@ -159,7 +159,8 @@ static void print_costs(FILE *out, const nn_graph *g, int batch, const size_t *n
 
     fprintf(out, "\nCost per layer: forward FLOPs for one sample (a multiply-add counts 2), and\n"
                  "memory for a batch of %d (output, work space, and the gradient buffers\n"
-                 "the backward pass takes there; float32)\n",
+                 "the backward pass takes there; float32; \"shared\": a view of its input,\n"
+                 "\"fused\": run inside the pass of the layer before it)\n",
             batch);
     fprintf(out, "%-*s  %-*s  %*s  %*s  %*s\n", w[0], head[0], w[1], head[1], w[2], head[2],
             w[3], head[3], w[4], head[4]);
@@ -176,7 +177,9 @@ static void print_costs(FILE *out, const nn_graph *g, int batch, const size_t *n
         fprintf(out, "%-*s  %-*s  %*s  %*s  %*s\n", w[0], name, w[1],
                 nn_shape_format(&n->shape, shape, sizeof shape), w[2],
                 grouped(f, flops, sizeof flops), w[3], share, w[4],
-                n->ops->view ? "shared" : bytes_text(node_bytes[i], mem, sizeof mem));
+                n->ops->view ? "shared"
+                : n->fused   ? "fused" /* set by the plan check_against_data made */
+                             : bytes_text(node_bytes[i], mem, sizeof mem));
     }
     for (int k = 0; k < width; k++)
         fputc('-', out);
@@ -221,7 +224,7 @@ static void print_memory(FILE *out, const nn_experiment *ex, const nn_graph *g,
                 "plain sgd keeps no state");
     }
     fprintf(out, row, "layer outputs", "", bytes_text(m->outputs, b, sizeof b),
-            "forward activations (flatten and reshape share their input's)");
+            "forward activations (views and fused layers share their input's)");
     fprintf(out, row, "output gradients", "", bytes_text(m->output_grads, b, sizeof b),
             "backward; reused once a layer's gradient is used up");
     fprintf(out, row, "work space", "", bytes_text(m->scratch, b, sizeof b),

@@ -285,6 +285,79 @@ static void test_batch_norm_params_after_trainable(void **state)
     release(&b);
 }
 
+/* Which nodes the planner fuses into a batch normalization (layers/epilogue.h). */
+static const char *fused_names(const char *yaml, bool no_fusion, char *buf, size_t size)
+{
+    built b = build(yaml);
+    assert_int_equal(b.st, NN_OK);
+    nn_error err;
+    b.g->no_fusion = no_fusion;
+    assert_int_equal(nn_graph_plan(b.g, 3, 0, &err), NN_OK);
+    buf[0] = '\0';
+    for (int i = 0; i < b.g->n_nodes; i++) {
+        const nn_node *n = &b.g->nodes[i];
+        if (!n->fused)
+            continue;
+        /* a fused node runs nothing: it is its layer's epilogue and shares its buffers */
+        const nn_node *p = &b.g->nodes[n->in[0]];
+        while (p->fused)
+            p = &b.g->nodes[p->in[0]];
+        assert_true(p->epilogue_relu == n || p->epilogue_dropout == n);
+        assert_ptr_equal(n->y, p->y);
+        assert_ptr_equal(n->dy, p->dy);
+        assert_null(n->dx[0]);
+        snprintf(buf + strlen(buf), size - strlen(buf), "%s%s", buf[0] ? " " : "", n->name);
+    }
+    release(&b);
+    return buf;
+}
+
+static void test_plan_fuses_relu_and_dropout(void **state)
+{
+    (void)state;
+    char buf[256];
+    const char *block = "input: [4]\nlayers:\n  - dense: 4\n  - batch_normalization: {}\n"
+                        "  - activation: relu\n  - dropout: 0.5\n  - dense: 2\n";
+    assert_string_equal(fused_names(block, false, buf, sizeof buf), "activation dropout");
+    assert_string_equal(fused_names(block, true, buf, sizeof buf), "");
+    /* the fused outputs are not allocated */
+    built b = build(block);
+    nn_error err;
+    nn_graph_memory fused, apart;
+    assert_int_equal(nn_graph_measure(b.g, 8, 0, &fused, NULL, &err), NN_OK);
+    b.g->no_fusion = true;
+    assert_int_equal(nn_graph_measure(b.g, 8, 0, &apart, NULL, &err), NN_OK);
+    assert_int_equal(apart.outputs - fused.outputs, 2 * 8 * 4 * sizeof(float)); /* [8, 4] twice */
+    release(&b);
+    /* which nodes fuse, by case */
+    static const struct {
+        const char *yaml, *fused;
+    } cases[] = {
+        /* one part at a time, relu before dropout, one of each */
+        {"input: [4]\nlayers:\n  - batch_normalization: {}\n  - dropout: 0.5\n"
+         "  - activation: relu\n",
+         "dropout"},
+        {"input: [4]\nlayers:\n  - batch_normalization: {}\n  - activation: relu\n"
+         "  - activation: relu\n",
+         "activation"},
+        /* only relu, and only after a layer that takes an epilogue */
+        {"input: [4]\nlayers:\n  - batch_normalization: {}\n  - activation: tanh\n"
+         "  - dropout: 0.5\n",
+         ""},
+        {"input: [4]\nlayers:\n  - dense: 4\n  - activation: relu\n  - dropout: 0.5\n", ""},
+        /* an output someone else reads is not changed in place: the batch normalization
+         * feeds an add too, then the relu feeds one */
+        {"input: [4]\nlayers:\n  - {name: n, batch_normalization: {}}\n"
+         "  - {name: r, activation: relu}\n  - add: [n, r]\n",
+         ""},
+        {"input: [4]\nlayers:\n  - batch_normalization: {}\n  - {name: r, activation: relu}\n"
+         "  - {name: d, dropout: 0.5}\n  - add: [r, d]\n",
+         "r"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
+        assert_string_equal(fused_names(cases[k].yaml, false, buf, sizeof buf), cases[k].fused);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -296,6 +369,7 @@ int main(void)
         cmocka_unit_test(test_bare_types_and_entry_paths),
         cmocka_unit_test(test_plan_overwrite_and_views),
         cmocka_unit_test(test_batch_norm_params_after_trainable),
+        cmocka_unit_test(test_plan_fuses_relu_and_dropout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,8 @@
 #include "gradcheck.h"
 #include "core/pool.h"
 #include "core/rng.h"
+#include "config/cfg.h"
+#include "graph/graph.h"
 #include "layers/act.h"
 #include "layers/layer.h"
 
@@ -54,6 +56,21 @@ static const gc_case cases[] = {
      "input: [4]\nlayers:\n  - batch_normalization: {center: false, scale: false}\n", 5, true,
      false},
     {"batch_normalization", "input: [4]\nlayers:\n  - batch_normalization: {}\n", 5, false, false},
+    /* relu and dropout as the epilogue of the batch normalization before them (the planner
+     * fuses them: layers/epilogue.h) */
+    {"batch_normalization",
+     "input: [5]\nlayers:\n  - batch_normalization: {}\n  - activation: relu\n  - dropout: "
+     "0.4\n",
+     6, true, true},
+    {"batch_normalization",
+     "input: [5]\nlayers:\n  - batch_normalization: {}\n  - activation: relu\n  - dropout: "
+     "0.4\n",
+     6, false, true},
+    {"batch_normalization",
+     "input: [2, 5]\nlayers:\n  - batch_normalization: {}\n  - activation: relu\n", 4, true,
+     true},
+    {"batch_normalization", "input: [5]\nlayers:\n  - batch_normalization: {}\n  - dropout: 0.4\n",
+     6, true, false},
     /* add with fan-out: `a` feeds both `b` and the add */
     {"add",
      "input: [4]\nlayers:\n  - {name: a, dense: 4}\n  - {name: b, dense: 4}\n  - add: [a, b]\n",
@@ -364,6 +381,75 @@ static void test_dense_many_rows(void **state)
     }
 }
 
+/* One training step of `yaml` at batch 8 (fixed weights, input and output gradient), on
+ * `pool`, fused or not: the output, then every parameter gradient, then the input
+ * gradient, then the output in evaluation mode, in one malloc'd array of *n floats. */
+static float *step_of(const char *yaml, bool no_fusion, nn_pool *pool, size_t *n)
+{
+    enum { BATCH = 8 };
+    nn_cfg_doc *doc;
+    nn_graph *g;
+    nn_error err;
+    assert_int_equal(nn_cfg_load_string(yaml, "model.yaml", &doc, &err), NN_OK);
+    assert_int_equal(nn_graph_build(nn_cfg_root(doc), &g, &err), NN_OK);
+    g->input_grad = true;
+    g->no_fusion = no_fusion;
+    assert_int_equal(nn_graph_plan(g, BATCH, 0, &err), NN_OK);
+    nn_rng rng = nn_rng_stream(3, NN_STREAM_TEST);
+    nn_graph_init_weights(g, &rng);
+    nn_node *in = &g->nodes[0], *out = &g->nodes[g->output];
+    size_t n_in = BATCH * nn_node_numel(in), n_out = BATCH * nn_node_numel(out);
+    for (size_t i = 0; i < n_in; i++)
+        in->y[i] = 2.0f * nn_rng_uniform(&rng) - 1.0f;
+    *n = 2 * n_out + g->n_trainable + n_in;
+    float *all = malloc(*n * sizeof *all), *at = all;
+    assert_non_null(all);
+    nn_ctx ctx = {.batch = BATCH, .training = true, .seed = 77u, .pool = pool};
+    nn_graph_forward(g, &ctx);
+    memcpy(at, out->y, n_out * sizeof *at);
+    at += n_out;
+    for (size_t i = 0; i < n_out; i++)
+        out->dy[i] = 2.0f * nn_rng_uniform(&rng) - 1.0f;
+    memset(g->grads, 0, g->n_trainable * sizeof *g->grads);
+    nn_graph_backward(g, &ctx);
+    memcpy(at, g->grads, g->n_trainable * sizeof *at);
+    at += g->n_trainable;
+    memcpy(at, in->dy, n_in * sizeof *at);
+    at += n_in;
+    ctx.training = false;
+    nn_graph_forward(g, &ctx);
+    memcpy(at, out->y, n_out * sizeof *at);
+    nn_graph_free(g);
+    nn_cfg_free(doc);
+    return all;
+}
+
+/* The fused epilogue gives the separate layers' bits, forward and backward: against the
+ * layers run apart on 1 thread, fused on 1 and 2 threads, and apart on 2 threads. Rows
+ * enough for several chunks per thread (512 rows of 16 channels). */
+static void test_epilogue_matches_layers(void **state)
+{
+    (void)state;
+    const char *yaml = "input: [64, 16]\nlayers:\n  - dense: 16\n  - batch_normalization: {}\n"
+                       "  - activation: relu\n  - dropout: 0.3\n  - dense: 16\n"
+                       "  - batch_normalization: {}\n  - dropout: 0.5\n"
+                       "  - batch_normalization: {}\n  - activation: relu\n  - flatten: {}\n"
+                       "  - dense: 3\n";
+    nn_pool *pool = NULL;
+    nn_error err;
+    assert_int_equal(nn_pool_create(2, &pool, &err), NN_OK);
+    size_t n, n2;
+    float *apart = step_of(yaml, true, NULL, &n);
+    for (int k = 0; k < 4; k++) {
+        float *fused = step_of(yaml, k >= 2, k % 2 ? pool : NULL, &n2);
+        assert_int_equal(n, n2);
+        assert_memory_equal(apart, fused, n * sizeof *apart);
+        free(fused);
+    }
+    free(apart);
+    nn_pool_destroy(pool);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -374,6 +460,7 @@ int main(void)
         cmocka_unit_test(test_batch_norm_statistics),
         cmocka_unit_test(test_activation_names),
         cmocka_unit_test(test_dense_many_rows),
+        cmocka_unit_test(test_epilogue_matches_layers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
