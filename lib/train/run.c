@@ -499,7 +499,10 @@ nn_status nn_run(const nn_run_options *options, nn_run_result *res, nn_error *er
         run_free(&r);
         return st;
     }
-    if (o->out && o->resume)
+    if (o->out && o->resume && (r.t.stop || r.t.epoch >= r.ex.fit.epochs))
+        fprintf(o->out, "Resuming %s: the run had finished (%d epochs, %s); nothing left to train\n",
+                r.dir, r.t.epochs_done, r.t.stop_reason[0] ? r.t.stop_reason : "completed");
+    else if (o->out && o->resume)
         fprintf(o->out, "Resuming %s at epoch %d/%d\n", r.dir, r.t.epoch + 1, r.ex.fit.epochs);
     else if (o->out)
         fprintf(o->out, "Run directory: %s\n", r.dir);

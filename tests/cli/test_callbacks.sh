@@ -56,6 +56,12 @@ run 0 "$NNRUN" "$TMP/base.yaml" --out "$TMP/early2" -q \
 cmp -s "$TMP/early/history.csv" "$TMP/early2/history.csv" || fail "mapping form differs"
 ok
 contains "$TMP/early2/config.yaml" "restore_best_weights: false"
+# resuming an early-stopped run trains nothing more
+cp "$TMP/early/history.csv" "$TMP/early.history"
+run 0 "$NNRUN" --resume "$TMP/early"
+contains "$TMP/out" "the run had finished (2 epochs, early_stopping); nothing left to train"
+cmp -s "$TMP/early.history" "$TMP/early/history.csv" || fail "resuming an early-stopped run trained"
+ok
 
 # --- terminate_on_nan: a diverging rate stops the run with the first bad layer named,
 # history and results still written; exit status 1 (a non-finite loss is a failure)

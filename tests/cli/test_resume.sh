@@ -157,7 +157,8 @@ same_as_ref "$TMP/int"
 
 # resuming a finished run changes nothing
 cp "$TMP/ref/history.csv" "$TMP/ref.history" && cp "$TMP/ref/weights.safetensors" "$TMP/ref.weights"
-run 0 "$NNRUN" --resume "$TMP/ref" -q
+run 0 "$NNRUN" --resume "$TMP/ref"
+contains "$TMP/out" "the run had finished (4 epochs, completed); nothing left to train"
 cmp -s "$TMP/ref.history" "$TMP/ref/history.csv" && cmp -s "$TMP/ref.weights" "$TMP/ref/weights.safetensors" \
     || fail "resuming a finished run changed it"
 ok
