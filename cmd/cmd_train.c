@@ -38,7 +38,9 @@ static const char train_help[] =
     "      --seeds N        train N times, with the seeds S..S+N-1 (S: the config's seed or\n"
     "                       --seed), in parallel processes sharing the threads; each run\n"
     "                       has its own directory (with --out DIR: DIR/seed<S>); ends\n"
-    "                       with mean ± std of the final metrics\n"
+    "                       with mean ± std of the final metrics; a config with\n"
+    "                       fit.seeds: [S, ...] does the same for those seeds (--seed N:\n"
+    "                       one run of seed N)\n"
     "      --log-format F   text (default) or jsonl: one JSON object per epoch (and one at\n"
     "                       the end) on stdout, the text on stderr\n"
     "      --load-weights FILE  start from the weights in FILE (safetensors: every\n"
@@ -228,6 +230,16 @@ static int parse(int argc, char **argv, const char *cmd, const char *help, train
     return -1;
 }
 
+/* A seed given on the command line (--seed N, --set seed=N) makes one run of it, even when
+ * the config lists fit.seeds. */
+static bool seed_given(const nn_run_options *o)
+{
+    for (int i = 0; i < o->n_overrides; i++)
+        if (strncmp(o->overrides[i], "seed=", 5) == 0)
+            return true;
+    return false;
+}
+
 int cmd_train(int argc, char **argv)
 {
     static train_args a; /* large; zero-initialised */
@@ -235,7 +247,7 @@ int cmd_train(int argc, char **argv)
     if (code >= 0)
         return code;
     cli_catch_signals();
-    if (a.seeds)
+    if (a.seeds || (!a.run.resume && !seed_given(&a.run) && cli_config_lists_seeds(&a.run)))
         return cli_run_seeds(&a.run, (int)a.seeds);
     nn_error err;
     nn_error_clear(&err);

@@ -73,9 +73,9 @@ void cli_jsonl_end(FILE *out, const nn_run_result *res, nn_status st, const nn_e
 }
 
 /* The config as the runs will see it, read once here so that an error is reported once
- * and the seeds can start from its seed. */
-static nn_status read_experiment(const nn_run_options *o, long long *seed, char *name,
-                                 size_t name_size, nn_error *err)
+ * and the seeds can start from its seed; `listed` gets fit.seeds (n_listed 0: none). */
+static nn_status read_experiment(const nn_run_options *o, long long *seed, long long *listed,
+                                 int *n_listed, char *name, size_t name_size, nn_error *err)
 {
     nn_cfg_doc *doc;
     nn_experiment ex;
@@ -85,6 +85,8 @@ static nn_status read_experiment(const nn_run_options *o, long long *seed, char 
     if (st)
         return st;
     *seed = ex.seed;
+    *n_listed = ex.fit.n_seeds;
+    memcpy(listed, ex.fit.seeds, (size_t)ex.fit.n_seeds * sizeof *listed);
     nn_strlcpy(name, ex.name, name_size);
     nn_graph_free(g);
     nn_cfg_free(doc);
@@ -294,24 +296,53 @@ static void json_summary(FILE *out, const char *name, const seed_run *runs, cons
     fflush(out);
 }
 
+bool cli_config_lists_seeds(const nn_run_options *base)
+{
+    nn_error err;
+    static long long listed[NN_MAX_FIT_SEEDS];
+    long long seed;
+    int n = 0;
+    char name[128];
+    /* an error here is reported by the run that follows */
+    return read_experiment(base, &seed, listed, &n, name, sizeof name, &err) == NN_OK && n > 0;
+}
+
 int cli_run_seeds(const nn_run_options *base, int n_seeds)
 {
     nn_error err;
     nn_error_clear(&err);
     long long first_seed = 1;
+    static long long listed[NN_MAX_FIT_SEEDS];
+    int n_listed = 0;
     char name[128];
-    if (n_seeds < 1 || n_seeds > MAX_SEEDS)
+    if (n_seeds < 0 || n_seeds > MAX_SEEDS)
         return cli_usage_error("train", "--seeds: expected 1 to %d", MAX_SEEDS);
-    nn_status st = read_experiment(base, &first_seed, name, sizeof name, &err);
+    nn_status st = read_experiment(base, &first_seed, listed, &n_listed, name, sizeof name, &err);
     if (st)
         return cli_fail(&err);
+    if (n_seeds == 0 && n_listed == 0)
+        return cli_usage_error("train", "no seeds: give --seeds N or fit.seeds in the config");
+    bool from_list = n_seeds == 0; /* --seeds N wins over fit.seeds */
+    if (from_list)
+        n_seeds = n_listed;
     int parallel = n_seeds < base->threads ? n_seeds : base->threads;
     int threads = base->threads / parallel;
-    if (base->out)
-        fprintf(base->out, "Training %d seed%s of %s (%lld to %lld), %d at a time with %d "
-                           "thread%s each\n",
-                n_seeds, n_seeds == 1 ? "" : "s", name, first_seed, first_seed + n_seeds - 1,
-                parallel, threads, threads == 1 ? "" : "s");
+    if (base->out) {
+        char which[96];
+        if (!from_list)
+            snprintf(which, sizeof which, "%lld to %lld", first_seed, first_seed + n_seeds - 1);
+        else { /* fit.seeds: the list, cut short when long */
+            size_t used = (size_t)snprintf(which, sizeof which, "fit.seeds:");
+            for (int i = 0; i < n_seeds && used < sizeof which; i++)
+                used += (size_t)snprintf(which + used, sizeof which - used, "%s %lld",
+                                         i ? "," : "", listed[i]);
+            if (used >= sizeof which)
+                memcpy(which + sizeof which - 5, " ...", 5);
+        }
+        fprintf(base->out, "Training %d seed%s of %s (%s), %d at a time with %d thread%s each\n",
+                n_seeds, n_seeds == 1 ? "" : "s", name, which, parallel, threads,
+                threads == 1 ? "" : "s");
+    }
 
     outcome *outs = mmap(NULL, (size_t)n_seeds * sizeof *outs, PROT_READ | PROT_WRITE,
                          MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -329,7 +360,7 @@ int cli_run_seeds(const nn_run_options *base, int n_seeds)
     }
     memset(outs, 0, (size_t)n_seeds * sizeof *outs);
     for (int i = 0; i < n_seeds; i++) {
-        runs[i].seed = first_seed + i;
+        runs[i].seed = from_list ? listed[i] : first_seed + i;
         runs[i].fd = -1;
         snprintf(runs[i].prefix, sizeof runs[i].prefix, "[seed %lld] ", runs[i].seed);
     }

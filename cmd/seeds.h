@@ -1,7 +1,7 @@
 /* seeds.h — `nnrun CONFIG --seeds N` and the JSON lines the train command ends with.
  *
  * --seeds N trains the experiment N times with the seeds S, S+1, ..., S+N-1 (S: the
- * config's seed, or --seed), each in its own process and run directory, as many at a time
+ * config's seed, or --seed), or, without --seeds, once per seed of fit.seeds: [..], each in its own process and run directory, as many at a time
  * as there are threads to give (--threads, default all cores), the threads divided evenly
  * among them. With --out DIR the runs go to DIR/seed<S> (and their rows to
  * DIR/results.csv); without it to runs/<name>/<date-time>[-k] as usual. Each run's lines
@@ -13,12 +13,17 @@
 #ifndef NN_CMD_SEEDS_H
 #define NN_CMD_SEEDS_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "core/error.h"
 #include "train/run.h"
 
-/* Runs base->config_path with n_seeds seeds as above; base->out is where the text goes
+/* True when the config (with base's overrides) lists fit.seeds: the train command then
+ * runs them as --seeds does, unless a seed is given (--seed, --set seed=N) or it resumes. */
+bool cli_config_lists_seeds(const nn_run_options *base);
+
+/* Runs base->config_path with n_seeds seeds as above (0: the config's fit.seeds); base->out is where the text goes
  * (NULL: quiet), base->jsonl gets each run's JSON lines and a summary object. Returns the
  * exit status: 0 when every run succeeded, else that of the first run that failed (or
  * 128 + the signal that stopped them). */

@@ -41,8 +41,34 @@ static const nn_key fit_schema[] = {
      1 << 20, NULL},
     {"shuffle", NN_T_BOOL, "true", offsetof(nn_fit_spec, shuffle), 0, 0, 0, NULL},
     {"callbacks", NN_T_NODE, NN_OPTIONAL, offsetof(nn_fit_spec, callbacks), 0, 0, 0, NULL},
+    {"seeds", NN_T_NODE, NN_OPTIONAL, offsetof(nn_fit_spec, seeds_list), 0, 0, 0, NULL},
     {NULL, 0, NULL, 0, 0, 0, 0, NULL},
 };
+
+/* fit.seeds: a list of 1 to NN_MAX_FIT_SEEDS different integers >= 0. */
+static nn_status read_seeds(const nn_cfg *list, nn_fit_spec *fit, nn_error *err)
+{
+    static const nn_key seed_key = {"seeds", NN_T_I64, NULL, 0, NN_K_MIN, 0, 0, NULL};
+    fit->n_seeds = 0;
+    if (!list)
+        return NN_OK;
+    if (list->kind != NN_CFG_SEQ || list->n == 0)
+        return nn_cfg_fail(err, list, "fit.seeds: expected a list of seeds, e.g. [1, 2, 3]");
+    if (list->n > NN_MAX_FIT_SEEDS)
+        return nn_cfg_fail(err, list, "fit.seeds: at most %d seeds, got %zu", NN_MAX_FIT_SEEDS,
+                           list->n);
+    for (size_t i = 0; i < list->n; i++) {
+        long long v;
+        nn_status st = nn_cfg_read_value(list->items[i], &seed_key, &v, "fit.seeds", err);
+        if (st)
+            return st;
+        for (int k = 0; k < fit->n_seeds; k++)
+            if (fit->seeds[k] == v)
+                return nn_cfg_fail(err, list->items[i], "fit.seeds: seed %lld listed twice", v);
+        fit->seeds[fit->n_seeds++] = v;
+    }
+    return NN_OK;
+}
 
 static const char *const metric_names[] = {"accuracy", "acc", NULL};
 
@@ -122,6 +148,8 @@ nn_status nn_experiment_read(nn_cfg_doc *doc, nn_experiment *ex, nn_error *err)
         nn_cfg_make_map(top.fit);
     }
     st = nn_cfg_read(top.fit, fit_schema, &ex->fit, "fit", err);
+    if (!st)
+        st = read_seeds(ex->fit.seeds_list, &ex->fit, err);
     if (st)
         return st;
     nn_log_keys keys = {ex->compile.accuracy ? ex->compile.metric_name : NULL,

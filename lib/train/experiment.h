@@ -25,12 +25,19 @@ typedef struct nn_compile_spec {
     nn_mark loss_mark;
 } nn_compile_spec;
 
+#define NN_MAX_FIT_SEEDS 1024
+
 typedef struct nn_fit_spec {
     int epochs;
     int batch_size;
     bool shuffle;
     nn_cfg *callbacks;      /* the fit.callbacks list, or NULL */
     nn_callbacks_spec cbs;  /* ... as read by optim/callbacks.h */
+    /* fit.seeds: [S, ...] — train once per seed, as `--seeds` does (cmd/seeds.h); a single
+     * run (resume, --seed) ignores it. n_seeds 0: not given. */
+    nn_cfg *seeds_list;
+    int n_seeds;
+    long long seeds[NN_MAX_FIT_SEEDS];
 } nn_fit_spec;
 
 typedef struct nn_experiment {

@@ -47,6 +47,26 @@ run 0 "$NNRUN" report "$TMP/cwd/runs"
 grep -q '^small  *-  *2  *5,6 ' "$TMP/out" || fail "report: $(cat "$TMP/out")"
 ok
 
+# --- fit.seeds in the config: the same, for the listed seeds; --seeds N and --seed win
+cp "$TMP/small.yaml" "$TMP/listed.yaml" && echo "  seeds: [7, 2]" >>"$TMP/listed.yaml"
+run 0 "$NNRUN" "$TMP/listed.yaml" --threads 2 --out "$TMP/l"
+contains "$TMP/out" "Training 2 seeds of small (fit.seeds: 7, 2), 2 at a time with 1 thread each"
+cmp -s "$TMP/l/seed2/history.csv" "$TMP/single2/history.csv" || fail "fit.seeds: seed 2 differs"
+ok
+[ "$(tail -n +2 "$TMP/l/results.csv" | cut -d, -f4 | sort | tr '\n' ' ')" = "2 7 " ] \
+    || fail "fit.seeds 7 and 2: $(cat "$TMP/l/results.csv")"
+ok
+run 0 "$NNRUN" "$TMP/listed.yaml" --seeds 2 --seed 3 --threads 1 --out "$TMP/l2" -q
+[ -d "$TMP/l2/seed3" ] && [ -d "$TMP/l2/seed4" ] && [ ! -e "$TMP/l2/seed7" ] || fail "--seeds wins"
+ok
+run 0 "$NNRUN" "$TMP/listed.yaml" --seed 2 --threads 1 --out "$TMP/l3"
+lacks "$TMP/out" "Training"
+cmp -s "$TMP/l3/history.csv" "$TMP/single2/history.csv" || fail "--seed 2: one run of seed 2"
+ok
+# a run of the list resumes as the single run it is
+run 0 "$NNRUN" --resume "$TMP/l/seed7" -q
+ok
+
 # --- jsonl: stdout holds only JSON, one object per line: epochs, ends, then the summary
 run 0 "$NNRUN" "$TMP/small.yaml" --seeds 2 --threads 2 --out "$TMP/j" --log-format jsonl
 /usr/bin/python3 - "$TMP/out" <<'PY' || fail "jsonl: $(cat "$TMP/out")"
