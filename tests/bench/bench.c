@@ -451,6 +451,9 @@ static int run_child(const char *self, const char *model, const bench_opts *o)
     int status = 0;
     if (waitpid(pid, &status, 0) < 0)
         return 1;
+    if (WIFSIGNALED(status)) /* a crash prints nothing of its own */
+        fprintf(stderr, "nnrun-bench: %s: killed by signal %d (%s)\n", model,
+                WTERMSIG(status), strsignal(WTERMSIG(status)));
     return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
