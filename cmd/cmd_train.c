@@ -247,8 +247,11 @@ int cmd_train(int argc, char **argv)
     if (code >= 0)
         return code;
     cli_catch_signals();
-    if (a.seeds || (!a.run.resume && !seed_given(&a.run) && cli_config_lists_seeds(&a.run)))
-        return cli_run_seeds(&a.run, (int)a.seeds);
+    if (a.seeds || (!a.run.resume && !seed_given(&a.run))) {
+        code = cli_run_seeds(&a.run, (int)a.seeds);
+        if (code != CLI_NO_SEEDS)
+            return code;
+    }
     nn_error err;
     nn_error_clear(&err);
     nn_run_result res;

@@ -296,17 +296,6 @@ static void json_summary(FILE *out, const char *name, const seed_run *runs, cons
     fflush(out);
 }
 
-bool cli_config_lists_seeds(const nn_run_options *base)
-{
-    nn_error err;
-    static long long listed[NN_MAX_FIT_SEEDS];
-    long long seed;
-    int n = 0;
-    char name[128];
-    /* an error here is reported by the run that follows */
-    return read_experiment(base, &seed, listed, &n, name, sizeof name, &err) == NN_OK && n > 0;
-}
-
 int cli_run_seeds(const nn_run_options *base, int n_seeds)
 {
     nn_error err;
@@ -318,10 +307,10 @@ int cli_run_seeds(const nn_run_options *base, int n_seeds)
     if (n_seeds < 0 || n_seeds > MAX_SEEDS)
         return cli_usage_error("train", "--seeds: expected 1 to %d", MAX_SEEDS);
     nn_status st = read_experiment(base, &first_seed, listed, &n_listed, name, sizeof name, &err);
+    if (n_seeds == 0 && (st || n_listed == 0))
+        return CLI_NO_SEEDS; /* a single run, which reports a config error itself */
     if (st)
         return cli_fail(&err);
-    if (n_seeds == 0 && n_listed == 0)
-        return cli_usage_error("train", "no seeds: give --seeds N or fit.seeds in the config");
     bool from_list = n_seeds == 0; /* --seeds N wins over fit.seeds */
     if (from_list)
         n_seeds = n_listed;

@@ -13,20 +13,19 @@
 #ifndef NN_CMD_SEEDS_H
 #define NN_CMD_SEEDS_H
 
-#include <stdbool.h>
 #include <stdio.h>
 
 #include "core/error.h"
 #include "train/run.h"
 
-/* True when the config (with base's overrides) lists fit.seeds: the train command then
- * runs them as --seeds does, unless a seed is given (--seed, --set seed=N) or it resumes. */
-bool cli_config_lists_seeds(const nn_run_options *base);
+/* cli_run_seeds' answer when asked for the config's fit.seeds (n_seeds 0) and it lists none
+ * (or cannot be read): the caller makes a single run, as usual. */
+#define CLI_NO_SEEDS (-1)
 
-/* Runs base->config_path with n_seeds seeds as above (0: the config's fit.seeds); base->out is where the text goes
- * (NULL: quiet), base->jsonl gets each run's JSON lines and a summary object. Returns the
- * exit status: 0 when every run succeeded, else that of the first run that failed (or
- * 128 + the signal that stopped them). */
+/* Runs base->config_path with n_seeds seeds as above (0: the config's fit.seeds, if any);
+ * base->out is where the text goes (NULL: quiet), base->jsonl gets each run's JSON lines
+ * and a summary object. Returns the exit status: 0 when every run succeeded, else that of
+ * the first run that failed (or 128 + the signal that stopped them); or CLI_NO_SEEDS. */
 int cli_run_seeds(const nn_run_options *base, int n_seeds);
 
 /* The JSON line that ends a run under --log-format jsonl:
