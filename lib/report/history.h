@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 #include "core/error.h"
-#include "train/fit.h"
+#include "core/logs.h"
 
 typedef struct nn_history {
     FILE *fp;

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/logs.h"
 #include "core/pool.h"
 #include "core/rng.h"
 #include "data/data.h"
@@ -26,22 +27,6 @@
 #include "optim/optim.h"
 #include "tensor/blas.h"
 #include "train/experiment.h"
-
-/* --- per-epoch logs: Keras's logs dict ------------------------------------------------ */
-
-#define NN_LOGS_MAX 16
-
-typedef struct nn_logs {
-    int n;
-    char key[NN_LOGS_MAX][32];
-    double value[NN_LOGS_MAX];
-} nn_logs;
-
-/* Sets (adds or replaces) a key. */
-void nn_logs_set(nn_logs *logs, const char *key, double value);
-/* The value for key, or NAN when absent. */
-double nn_logs_get(const nn_logs *logs, const char *key);
-bool nn_logs_has(const nn_logs *logs, const char *key);
 
 /* --- callbacks (fit.callbacks) ------------------------------------------------------- */
 
