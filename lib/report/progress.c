@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "core/util.h"
-#include "report/format.h"
-#include "report/json.h"
+#include "io/format.h"
+#include "io/json.h"
 
 #define BAR_WIDTH 30
 

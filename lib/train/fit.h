@@ -32,7 +32,7 @@
 
 typedef struct nn_trainer nn_trainer;
 typedef struct nn_callback nn_callback;
-struct nn_st; /* report/safetensors.h: checkpoints */
+struct nn_st; /* io/safetensors.h: checkpoints */
 
 /* One entry of fit.callbacks (train/callbacks.h builds them from the config). Hooks may be
  * NULL. They run in list order. A callback stops the run by calling nn_trainer_stop; an
