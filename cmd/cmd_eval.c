@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "report/format.h"
+#include "io/format.h"
 #include "train/eval.h"
 
 #define MAX_OVERRIDES 256

@@ -18,8 +18,9 @@
 
 #include "cli.h"
 #include "core/util.h"
-#include "report/format.h"
-#include "report/results_table.h"
+#include "io/format.h"
+#include "io/results_table.h"
+#include "report/repeats.h"
 
 static const char report_help[] =
     "Usage: nnrun report [OPTIONS] [PATH ...]\n"

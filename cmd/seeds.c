@@ -24,9 +24,10 @@
 #include "config/cfg.h"
 #include "core/util.h"
 #include "graph/graph.h"
-#include "report/format.h"
-#include "report/json.h"
-#include "report/results_table.h"
+#include "io/format.h"
+#include "io/json.h"
+#include "io/results_table.h"
+#include "report/repeats.h"
 #include "train/experiment.h"
 
 #define MAX_SEEDS 1024

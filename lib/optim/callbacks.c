@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "core/util.h"
-#include "report/format.h"
+#include "io/format.h"
 
 const char *const nn_callback_names[] = {"lr_schedule", "reduce_lr_on_plateau", "early_stopping",
                                          "terminate_on_nan", "model_checkpoint", NULL};

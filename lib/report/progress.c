@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "core/util.h"
-#include "report/format.h"
-#include "report/json.h"
+#include "io/format.h"
+#include "io/json.h"
 
 #define BAR_WIDTH 30
 
@@ -37,9 +37,11 @@ static void emit(FILE *out, const text *t)
 }
 
 void nn_progress_init(nn_progress *p, FILE *out, bool live, FILE *jsonl, long long seed,
-                      int epochs)
+                      int epochs, const char *metric)
 {
     memset(p, 0, sizeof *p);
+    if (metric)
+        nn_strlcpy(p->metric, metric, sizeof p->metric);
     p->out = out;
     p->live = live && out;
     p->jsonl = jsonl;
@@ -59,10 +61,8 @@ const char *nn_progress_duration(double seconds, char *buf, size_t size)
     return buf;
 }
 
-void nn_progress_train_begin(void *user, const nn_trainer *t, size_t n_train, size_t n_val)
+void nn_progress_train_begin(nn_progress *p, size_t n_train, size_t n_val)
 {
-    nn_progress *p = user;
-    (void)t;
     if (!p->out)
         return;
     text line = {.n = 0};
@@ -73,10 +73,8 @@ void nn_progress_train_begin(void *user, const nn_trainer *t, size_t n_train, si
     emit(p->out, &line);
 }
 
-void nn_progress_epoch_begin(void *user, const nn_trainer *t, int epoch)
+void nn_progress_epoch_begin(nn_progress *p, int epoch)
 {
-    nn_progress *p = user;
-    (void)t;
     p->epoch_start = nn_now();
     p->last_draw = -INFINITY;
     p->drawn = false;
@@ -102,11 +100,9 @@ static void add_bar(text *t, size_t seen, size_t total)
     add(t, "%s", b);
 }
 
-void nn_progress_batch_end(void *user, const nn_trainer *t, int epoch, size_t seen,
-                           size_t total, double loss, double metric)
+void nn_progress_batch_end(nn_progress *p, size_t seen, size_t total, double loss,
+                           double metric)
 {
-    nn_progress *p = user;
-    (void)epoch;
     if (!p->live || seen >= total) /* the epoch's closing line draws the full bar */
         return;
     double now = nn_now();
@@ -126,7 +122,7 @@ void nn_progress_batch_end(void *user, const nn_trainer *t, int epoch, size_t se
         add(&line, " - %.0f samples/s", (double)seen / elapsed);
     add(&line, " - loss: %s", nn_format_keras(loss, v, sizeof v));
     if (!isnan(metric))
-        add(&line, " - %s: %s", t->compile.metric_name, nn_format_keras(metric, v, sizeof v));
+        add(&line, " - %s: %s", p->metric, nn_format_keras(metric, v, sizeof v));
     add(&line, "\033[K"); /* clear what a longer previous line left */
     emit(p->out, &line);
     p->drawn = true;

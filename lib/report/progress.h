@@ -29,7 +29,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "train/fit.h"
+#include "core/logs.h"
 
 /* The live bar is redrawn at most this often (seconds). */
 #define NN_PROGRESS_REDRAW 0.25
@@ -40,19 +40,23 @@ typedef struct nn_progress {
     FILE *jsonl;        /* one JSON object per epoch, or NULL */
     long long seed;     /* copied into each JSON object */
     int epochs;
+    char metric[32];    /* the metric's name on the bar ("accuracy"), "" for none */
     double epoch_start, last_draw;
     bool drawn;         /* a bar is on the screen for the current epoch */
 } nn_progress;
 
-/* out and jsonl may each be NULL (silent); they may not be the same stream. */
+/* out and jsonl may each be NULL (silent); they may not be the same stream. metric names
+ * the running metric on the live bar (NULL: none). */
 void nn_progress_init(nn_progress *p, FILE *out, bool live, FILE *jsonl, long long seed,
-                      int epochs);
+                      int epochs, const char *metric);
 
-/* Hook functions: pass the nn_progress as `user`. */
-void nn_progress_train_begin(void *user, const nn_trainer *t, size_t n_train, size_t n_val);
-void nn_progress_epoch_begin(void *user, const nn_trainer *t, int epoch);
-void nn_progress_batch_end(void *user, const nn_trainer *t, int epoch, size_t seen,
-                           size_t total, double loss, double metric);
+/* "Train on N samples, validate on M samples" */
+void nn_progress_train_begin(nn_progress *p, size_t n_train, size_t n_val);
+void nn_progress_epoch_begin(nn_progress *p, int epoch);
+/* After every batch: samples seen so far this epoch of total, running loss and metric
+ * (NAN: none). Redraws the live bar when it is due. */
+void nn_progress_batch_end(nn_progress *p, size_t seen, size_t total, double loss,
+                           double metric);
 /* The epoch's closing line (and JSON object); logs in Keras's order (loss, metric, val_*). */
 void nn_progress_epoch_end(nn_progress *p, int epoch, size_t n, const nn_logs *logs,
                            double seconds);

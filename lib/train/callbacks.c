@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "core/util.h"
-#include "report/format.h"
-#include "report/safetensors.h"
+#include "io/format.h"
+#include "io/safetensors.h"
 #include "train/checkpoint.h"
 
 typedef struct cb_obj {

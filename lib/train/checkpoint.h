@@ -18,7 +18,7 @@
  *             stop_message, callbacks (their types in order) and callback.<i>.* (their
  *             state), run.* (what results.json reports: the best epoch, timings, the last
  *             logs), config_sha256, data.<i>.sha256, seed, threads, nnrun_version.
- * Doubles are written so they read back bit for bit (report/format.h's repr).
+ * Doubles are written so they read back bit for bit (io/format.h's repr).
  */
 #ifndef NN_TRAIN_CHECKPOINT_H
 #define NN_TRAIN_CHECKPOINT_H
@@ -28,7 +28,7 @@
 #include "core/error.h"
 #include "data/data.h"
 #include "graph/graph.h"
-#include "report/safetensors.h"
+#include "io/safetensors.h"
 #include "train/fit.h"
 
 /* --- weights ------------------------------------------------------------------------- */

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/logs.h"
 #include "core/pool.h"
 #include "core/rng.h"
 #include "data/data.h"
@@ -27,27 +28,11 @@
 #include "tensor/blas.h"
 #include "train/experiment.h"
 
-/* --- per-epoch logs: Keras's logs dict ------------------------------------------------ */
-
-#define NN_LOGS_MAX 16
-
-typedef struct nn_logs {
-    int n;
-    char key[NN_LOGS_MAX][32];
-    double value[NN_LOGS_MAX];
-} nn_logs;
-
-/* Sets (adds or replaces) a key. */
-void nn_logs_set(nn_logs *logs, const char *key, double value);
-/* The value for key, or NAN when absent. */
-double nn_logs_get(const nn_logs *logs, const char *key);
-bool nn_logs_has(const nn_logs *logs, const char *key);
-
 /* --- callbacks (fit.callbacks) ------------------------------------------------------- */
 
 typedef struct nn_trainer nn_trainer;
 typedef struct nn_callback nn_callback;
-struct nn_st; /* report/safetensors.h: checkpoints */
+struct nn_st; /* io/safetensors.h: checkpoints */
 
 /* One entry of fit.callbacks (train/callbacks.h builds them from the config). Hooks may be
  * NULL. They run in list order. A callback stops the run by calling nn_trainer_stop; an

@@ -17,12 +17,12 @@
 #include "core/version.h"
 #include "data/data.h"
 #include "graph/graph.h"
-#include "report/format.h"
-#include "report/history.h"
-#include "report/json.h"
+#include "io/format.h"
+#include "io/history.h"
+#include "io/json.h"
+#include "io/results_table.h"
+#include "io/safetensors.h"
 #include "report/progress.h"
-#include "report/results_table.h"
-#include "report/safetensors.h"
 #include "train/callbacks.h"
 #include "train/checkpoint.h"
 #include "train/experiment.h"
@@ -253,13 +253,15 @@ static nn_status write_results(const nn_run_options *o, run *r, const nn_run_res
 static void hook_train_begin(void *user, const nn_trainer *t, size_t n_train, size_t n_val)
 {
     run *r = user;
-    nn_progress_train_begin(&r->progress, t, n_train, n_val);
+    (void)t;
+    nn_progress_train_begin(&r->progress, n_train, n_val);
 }
 
 static void hook_epoch_begin(void *user, const nn_trainer *t, int epoch)
 {
     run *r = user;
-    nn_progress_epoch_begin(&r->progress, t, epoch);
+    (void)t;
+    nn_progress_epoch_begin(&r->progress, epoch);
 }
 
 /* --- checkpoints and test points ------------------------------------------------------ */
@@ -362,7 +364,7 @@ static void hook_batch_end(void *user, const nn_trainer *t, int epoch, size_t se
                            size_t total, double loss, double metric)
 {
     run *r = user;
-    nn_progress_batch_end(&r->progress, t, epoch, seen, total, loss, metric);
+    nn_progress_batch_end(&r->progress, seen, total, loss, metric);
     if (r->o->test_point)
         test_point(r, "batch:%d:%zu", epoch + 1,
                    (seen + (size_t)t->fit.batch_size - 1) / (size_t)t->fit.batch_size);
@@ -508,7 +510,8 @@ nn_status nn_run(const nn_run_options *options, nn_run_result *res, nn_error *er
         fprintf(o->out, "Run directory: %s\n", r.dir);
 
     r.t.interrupt = o->interrupt;
-    nn_progress_init(&r.progress, o->out, o->live, o->jsonl, r.ex.seed, r.ex.fit.epochs);
+    nn_progress_init(&r.progress, o->out, o->live, o->jsonl, r.ex.seed, r.ex.fit.epochs,
+                     r.ex.compile.metric_name);
     nn_fit_hooks hooks = {&r, hook_train_begin, hook_epoch_begin, hook_batch_end, hook_epoch_end};
     nn_status fit_st = nn_trainer_fit(&r.t, &r.data.train, &r.data.val, &hooks, err);
     /* terminate_on_nan ends the run cleanly (history, results, weights) but as a failure */

@@ -24,7 +24,7 @@
 #include <stdio.h>
 
 #include "core/error.h"
-#include "report/results_table.h"
+#include "io/results_table.h"
 
 typedef struct nn_run_options {
     const char *config_path;

@@ -16,7 +16,7 @@
 
 #include "config/cfg.h"
 #include "core/rng.h"
-#include "report/safetensors.h"
+#include "io/safetensors.h"
 #include "train/callbacks.h"
 #include "train/checkpoint.h"
 #include "train/fit.h"

@@ -1,6 +1,6 @@
 /* format.h — numbers written the way the Python tools around Keras write them. */
-#ifndef NN_REPORT_FORMAT_H
-#define NN_REPORT_FORMAT_H
+#ifndef NN_IO_FORMAT_H
+#define NN_IO_FORMAT_H
 
 #include <stddef.h>
 

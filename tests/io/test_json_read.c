@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "report/json_read.h"
+#include "io/json_read.h"
 
 static nn_jv *parse_ok(const char *text)
 {

@@ -4,13 +4,13 @@
  * 0-based; floats as Python repr; lines end in "\r\n" (csv.excel); each row is flushed and
  * synced as it is written, so a crash loses at most the epoch in progress.
  */
-#ifndef NN_REPORT_HISTORY_H
-#define NN_REPORT_HISTORY_H
+#ifndef NN_IO_HISTORY_H
+#define NN_IO_HISTORY_H
 
 #include <stdio.h>
 
 #include "core/error.h"
-#include "train/fit.h"
+#include "core/logs.h"
 
 typedef struct nn_history {
     FILE *fp;

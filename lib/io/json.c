@@ -1,9 +1,9 @@
 /* json.c — streaming JSON output with escaping; numbers in Python-repr form. */
-#include "report/json.h"
+#include "io/json.h"
 
 #include <math.h>
 
-#include "report/format.h"
+#include "io/format.h"
 
 void nn_json_init(nn_json *j, FILE *out, bool pretty)
 {

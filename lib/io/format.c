@@ -1,5 +1,5 @@
 /* format.c — Python-compatible float text (history.csv) and Keras progress values. */
-#include "report/format.h"
+#include "io/format.h"
 
 #include <math.h>
 #include <stdio.h>

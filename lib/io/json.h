@@ -1,6 +1,6 @@
 /* json.h — a small streaming JSON writer (results.json, jsonl logs). */
-#ifndef NN_REPORT_JSON_H
-#define NN_REPORT_JSON_H
+#ifndef NN_IO_JSON_H
+#define NN_IO_JSON_H
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* history.c — the per-epoch CSV (Keras CSVLogger format). */
-#include "report/history.h"
+#include "io/history.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "core/util.h"
-#include "report/format.h"
+#include "io/format.h"
 
 nn_status nn_history_open(nn_history *h, const char *path, nn_error *err)
 {

@@ -1,5 +1,5 @@
 /* test_results_table.c — results.csv: where a row goes, what it says, that it reads back,
- * that concurrent appends keep every row whole, and the statistics of repeats. */
+ * that concurrent appends keep every row whole, and column access by name. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "core/util.h"
-#include "report/results_table.h"
+#include "io/results_table.h"
 
 static void test_table_path(void **state)
 {
@@ -246,64 +246,18 @@ static void test_concurrent_appends(void **state)
     rmdir(dir);
 }
 
-static void test_groups_and_stats(void **state)
+static void test_columns(void **state)
 {
     (void)state;
-    nn_results_table t = {0};
-    t.cap = t.n = 5;
-    t.rows = calloc(5, sizeof *t.rows);
-    assert_non_null(t.rows);
-    t.rows[0] = sample_row("a", 1, 0.90);
-    t.rows[1] = sample_row("b", 1, 0.80);
-    nn_strlcpy(t.rows[1].overrides, "fit.batch_size=128", sizeof t.rows[1].overrides);
-    t.rows[2] = sample_row("c", 2, 0.94);
-    t.rows[3] = sample_row("d", 2, 0.84);
-    nn_strlcpy(t.rows[3].overrides, "fit.batch_size=128", sizeof t.rows[3].overrides);
-    t.rows[4] = sample_row("e", 1, 0.5);
-    nn_strlcpy(t.rows[4].config, "other", sizeof t.rows[4].config);
-
-    nn_results_group *g;
-    size_t ng;
-    nn_error err;
-    assert_int_equal(nn_results_group_rows(&t, &g, &ng, &err), NN_OK);
-    assert_int_equal(ng, 3);
-    assert_int_equal(g[0].n, 2);
-    assert_int_equal(g[0].members[0], 0);
-    assert_int_equal(g[0].members[1], 2);
-    assert_int_equal(g[1].n, 2);
-    assert_int_equal(g[1].members[1], 3);
-    assert_int_equal(g[2].n, 1);
+    nn_results_row row = sample_row("a", 1, 0.90);
     int acc = nn_results_column_find("test_accuracy");
     assert_true(acc >= 0);
-    double mean, std;
-    nn_results_group_stats(&t, &g[0], acc, &mean, &std);
-    assert_true(fabs(mean - 0.92) < 1e-12);
-    assert_true(fabs(std - sqrt(0.0008)) < 1e-12); /* (0.02² + 0.02²) / (2 - 1) */
-    nn_results_group_stats(&t, &g[2], acc, &mean, &std);
-    assert_true(mean == 0.5 && std == 0.0);
-    /* a diverged repeat is not averaged away */
-    t.rows[3].test_accuracy = NAN;
-    nn_results_group_stats(&t, &g[1], acc, &mean, &std);
-    assert_true(isnan(mean) && isnan(std));
-    /* the block of member lists is found again after the caller reorders the groups */
-    nn_results_group tmp = g[0];
-    g[0] = g[2];
-    g[2] = tmp;
-    nn_results_groups_free(g, ng);
-
-    double v[] = {1.0, 2.0, 3.0, 4.0};
-    nn_results_mean_std(v, 4, &mean, &std);
-    assert_true(mean == 2.5);
-    assert_true(fabs(std - sqrt(5.0 / 3.0)) < 1e-12);
-    nn_results_mean_std(v, 0, &mean, &std);
-    assert_true(isnan(mean));
-
+    assert_true(nn_results_number(&row, acc) == 0.90);
     assert_int_equal(nn_results_column_find("nope"), -1);
-    assert_string_equal(nn_results_text(&t.rows[0], nn_results_column_find("config")), "baseline");
-    assert_null(nn_results_text(&t.rows[0], acc));
-    assert_true(isnan(nn_results_number(&t.rows[0], nn_results_column_find("config"))));
-    assert_true(nn_results_number(&t.rows[0], nn_results_column_find("params")) == 59210.0);
-    free(t.rows);
+    assert_string_equal(nn_results_text(&row, nn_results_column_find("config")), "baseline");
+    assert_null(nn_results_text(&row, acc));
+    assert_true(isnan(nn_results_number(&row, nn_results_column_find("config"))));
+    assert_true(nn_results_number(&row, nn_results_column_find("params")) == 59210.0);
 }
 
 int main(void)
@@ -315,7 +269,7 @@ int main(void)
         cmocka_unit_test(test_append_and_read_back),
         cmocka_unit_test(test_reader_by_header_and_errors),
         cmocka_unit_test(test_concurrent_appends),
-        cmocka_unit_test(test_groups_and_stats),
+        cmocka_unit_test(test_columns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

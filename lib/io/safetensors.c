@@ -1,5 +1,5 @@
 /* safetensors.c — writing and strictly reading safetensors files (see safetensors.h). */
-#include "report/safetensors.h"
+#include "io/safetensors.h"
 
 #include <errno.h>
 #include <math.h>
@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "core/util.h"
-#include "report/format.h"
-#include "report/json_read.h"
+#include "io/format.h"
+#include "io/json_read.h"
 
 const char *const nn_st_dtype_names[] = {"BOOL", "U8",  "I8",  "F8_E5M2", "F8_E4M3",
                                          "I16",  "U16", "F16", "BF16",    "I32",

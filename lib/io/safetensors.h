@@ -18,8 +18,8 @@
  * An nn_st is either being written (tensors borrow the caller's float arrays until the
  * file is written) or has been read (it owns the file's bytes; tensors point into them).
  */
-#ifndef NN_REPORT_SAFETENSORS_H
-#define NN_REPORT_SAFETENSORS_H
+#ifndef NN_IO_SAFETENSORS_H
+#define NN_IO_SAFETENSORS_H
 
 #include <stdbool.h>
 #include <stddef.h>

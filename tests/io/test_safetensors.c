@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "report/safetensors.h"
+#include "io/safetensors.h"
 
 static char dir[64];
 

@@ -12,9 +12,9 @@
 #include <cmocka.h>
 
 #include "core/util.h"
-#include "report/format.h"
-#include "report/history.h"
-#include "report/json.h"
+#include "io/format.h"
+#include "io/history.h"
+#include "io/json.h"
 
 static void test_repr_like_python(void **state)
 {

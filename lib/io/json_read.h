@@ -8,8 +8,8 @@
  *
  * Ownership: nn_jv_parse allocates the tree; nn_jv_free releases it. Nothing here prints.
  */
-#ifndef NN_REPORT_JSON_READ_H
-#define NN_REPORT_JSON_READ_H
+#ifndef NN_IO_JSON_READ_H
+#define NN_IO_JSON_READ_H
 
 #include <stdbool.h>
 #include <stddef.h>

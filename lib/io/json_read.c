@@ -4,7 +4,7 @@
  * on any error everything allocated so far is released and the error names the byte
  * offset, so a corrupted safetensors header says where it went wrong.
  */
-#include "report/json_read.h"
+#include "io/json_read.h"
 
 #include <stdio.h>
 #include <stdlib.h>
