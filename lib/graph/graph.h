@@ -7,7 +7,8 @@
  *                    error points at the layer's line in the config
  *   nn_graph_plan    sizes every buffer for a batch size and carves them out of one
  *                    allocation: [weights | grads | optimizer slots], per node [y | scratch],
- *                    then the output gradients in buffers shared along the backward pass;
+ *                    one workspace every layer uses in turn (im2col), then the output
+ *                    gradients in buffers shared along the backward pass;
  *                    views (flatten, reshape) share their input's buffers, and so do a relu
  *                    and a dropout fused into the batch normalization before them
  *                    (layers/epilogue.h). nn_graph_measure sizes the same layout without
@@ -50,7 +51,7 @@ typedef struct nn_graph {
     size_t n_trainable;     /* floats in grads (= the trainable prefix of weights) */
     int n_slots;            /* optimizer slot arrays of n_trainable floats */
     float *weights, *grads, *slots;
-    size_t activation_bytes; /* y, dy and scratch of every node */
+    size_t activation_bytes; /* y, dy and scratch of every node, and the shared workspace */
     void *memory;           /* the one allocation */
     size_t memory_bytes;
 } nn_graph;
@@ -94,13 +95,15 @@ typedef struct nn_graph_memory {
     size_t outputs;          /* each layer's output y (views share their input's) */
     size_t output_grads;     /* dy of the layers that gradients flow through */
     size_t scratch;          /* per-layer work space (batch statistics, partial sums, ...) */
+    size_t workspace;        /* the one work space layers share in turn (im2col) */
     size_t total;            /* the sum: the one allocation */
 } nn_graph_memory;
 
 /* Sizes the plan without allocating it (nn_check's estimate for any batch size): the same
  * table of buffers nn_graph_plan carves. When `per_node` is not NULL it receives
- * g->n_nodes entries: the bytes of each node's y and scratch, and of each shared dy buffer
- * at the node closest to the output that uses it. The graph is not changed.
+ * g->n_nodes entries: the bytes of each node's y and scratch, of each shared dy buffer
+ * at the node closest to the output that uses it, and of the workspace at the first node
+ * that asks for the most. The graph is not changed.
  * Errors: NN_E_NOMEM. */
 nn_status nn_graph_measure(const nn_graph *g, int batch, int optim_slots, nn_graph_memory *m,
                            size_t *per_node, nn_error *err);

@@ -12,8 +12,11 @@
  *   slots   [n_slots × n_trainable]
  *   per node: y [batch × numel], then the scratch the layer asks for; views (flatten,
  *             reshape) and fused nodes (below) have no y and get their input's y and dy
+ *   workspace: one block of the largest ops->workspace_bytes of any node, handed to every
+ *             node (darknet's net.workspace): layers use it in turn, one forward or backward
+ *             call at a time (im2col), so one block serves them all
  *   output gradients (dy) of the nodes gradients flow through, in shared buffers (below)
- * Every buffer starts on a 64-byte boundary.
+ * Every buffer starts on a 64-byte boundary; a buffer of 0 bytes takes no room.
  *
  * Output gradients live only during backward, and briefly: node i's dy is first written
  * by the backward of its last consumer (by the loss, for the output) and last read by i's
@@ -49,12 +52,13 @@ static size_t align_up(size_t n)
 }
 
 /* What a buffer of the layout holds. */
-typedef enum holds { WEIGHTS, GRADS, SLOTS, OUTPUT, SCRATCH, OUTPUT_GRAD } holds;
+typedef enum holds { WEIGHTS, GRADS, SLOTS, OUTPUT, SCRATCH, WORKSPACE, OUTPUT_GRAD } holds;
 
 typedef struct buffer {
     holds what;
     int node;      /* OUTPUT, SCRATCH: its node; OUTPUT_GRAD: the node closest to the output
-                      among those whose dy it holds; -1 for the parameter parts */
+                      among those whose dy it holds; WORKSPACE: the first node with the
+                      largest request; -1 for the parameter parts and an unused workspace */
     size_t bytes;
     size_t offset; /* from the start of the block, a multiple of ALIGN */
 } buffer;
@@ -63,7 +67,7 @@ typedef struct layout {
     size_t n_weights, n_trainable; /* floats */
     int *into;                     /* [n_nodes] the layer whose epilogue node i is; -1: none */
     int n;                         /* buffers */
-    buffer *buf;                   /* [n] in block order (room for 3 + 3 × n_nodes) */
+    buffer *buf;                   /* [n] in block order (room for 4 + 3 × n_nodes) */
     size_t total;                  /* bytes of the block */
     bool *grad;                    /* [n_nodes] gradients flow through node i */
     int *dy;                       /* [n_nodes] the buffer of node i's dy; -1: none of its
@@ -196,12 +200,26 @@ static bool add_dy_buffers(const nn_graph *g, int batch, layout *l)
     return true;
 }
 
+/* Appends the shared workspace: the largest request of any node (0 bytes when none asks). */
+static void add_workspace(const nn_graph *g, int batch, layout *l)
+{
+    int b = add(l, WORKSPACE, -1, 0);
+    for (int i = 1; i < g->n_nodes; i++) {
+        const nn_node *nd = &g->nodes[i];
+        size_t bytes = nd->ops->workspace_bytes ? nd->ops->workspace_bytes(nd, batch) : 0;
+        if (bytes > l->buf[b].bytes) {
+            l->buf[b].bytes = bytes;
+            l->buf[b].node = i;
+        }
+    }
+}
+
 /* The layout for `batch` rows and `optim_slots` slot arrays; false when out of memory. */
 static bool layout_make(const nn_graph *g, int batch, int optim_slots, layout *l)
 {
     int n = g->n_nodes;
     memset(l, 0, sizeof *l);
-    l->buf = malloc((size_t)(3 + 3 * n) * sizeof *l->buf);
+    l->buf = malloc((size_t)(4 + 3 * n) * sizeof *l->buf);
     l->grad = calloc((size_t)n, sizeof *l->grad);
     l->dy = malloc((size_t)n * sizeof *l->dy);
     l->into = malloc((size_t)n * sizeof *l->into);
@@ -236,6 +254,7 @@ static bool layout_make(const nn_graph *g, int batch, int optim_slots, layout *l
         if (nd->ops->scratch_bytes)
             add(l, SCRATCH, i, nd->ops->scratch_bytes(nd, batch));
     }
+    add_workspace(g, batch, l);
     if (!add_dy_buffers(g, batch, l)) {
         layout_free(l);
         return false;
@@ -256,7 +275,7 @@ nn_status nn_graph_measure(const nn_graph *g, int batch, int optim_slots, nn_gra
     memset(m, 0, sizeof *m);
     size_t *sum[] = {[WEIGHTS] = &m->weights, [GRADS] = &m->grads, [SLOTS] = &m->slots,
                      [OUTPUT] = &m->outputs, [SCRATCH] = &m->scratch,
-                     [OUTPUT_GRAD] = &m->output_grads};
+                     [WORKSPACE] = &m->workspace, [OUTPUT_GRAD] = &m->output_grads};
     if (per_node)
         memset(per_node, 0, (size_t)g->n_nodes * sizeof *per_node);
     for (int b = 0; b < l.n; b++) {
@@ -267,6 +286,114 @@ nn_status nn_graph_measure(const nn_graph *g, int batch, int optim_slots, nn_gra
     m->total = l.total;
     layout_free(&l);
     return NN_OK;
+}
+
+/* Points every node's y, scratch, workspace and dy, and the graph's weights, grads and
+ * slots, at their buffers in `base` (a buffer of 0 bytes is NULL); sums activation_bytes. */
+static void carve_buffers(nn_graph *g, const layout *l, char *base)
+{
+    void *workspace = NULL;
+    for (int b = 0; b < l->n; b++)
+        if (l->buf[b].what == WORKSPACE && l->buf[b].bytes)
+            workspace = base + l->buf[b].offset;
+    for (int i = 0; i < g->n_nodes; i++) {
+        nn_node *n = &g->nodes[i];
+        n->y = NULL;
+        n->scratch = NULL;
+        n->workspace = workspace;
+        n->dy = l->dy[i] >= 0 ? (float *)(base + l->buf[l->dy[i]].offset) : NULL;
+    }
+    g->activation_bytes = 0;
+    for (int b = 0; b < l->n; b++) {
+        const buffer *u = &l->buf[b];
+        void *p = u->bytes ? base + u->offset : NULL;
+        if (u->what >= OUTPUT)
+            g->activation_bytes += align_up(u->bytes);
+        switch (u->what) {
+        case WEIGHTS:
+            g->weights = p;
+            break;
+        case GRADS:
+            g->grads = p;
+            break;
+        case SLOTS:
+            g->slots = p;
+            break;
+        case OUTPUT:
+            g->nodes[u->node].y = p;
+            break;
+        case SCRATCH:
+            g->nodes[u->node].scratch = p;
+            break;
+        case WORKSPACE:   /* set above */
+        case OUTPUT_GRAD: /* set above */
+            break;
+        }
+    }
+}
+
+/* Each parameter's values and gradient: the trainable prefix, then the rest, each in node
+ * order. */
+static void place_params(nn_graph *g, const layout *l)
+{
+    size_t off_train = 0, off_fixed = l->n_trainable;
+    for (int i = 0; i < g->n_nodes; i++)
+        for (int p = 0; p < g->nodes[i].n_params; p++) {
+            nn_param *pr = &g->nodes[i].param[p];
+            size_t numel = nn_shape_numel(&pr->shape);
+            if (pr->trainable) {
+                pr->w = g->weights + off_train;
+                pr->g = g->grads + off_train;
+                off_train += numel;
+            } else {
+                pr->w = g->weights + off_fixed;
+                pr->g = NULL;
+                off_fixed += numel;
+            }
+        }
+}
+
+/* Views and fused nodes take their root's y and dy; each layer learns its epilogue. */
+static void share_and_fuse(nn_graph *g, const layout *l)
+{
+    for (int i = 0; i < g->n_nodes; i++) {
+        nn_node *n = &g->nodes[i];
+        n->fused = l->into[i] >= 0;
+        n->epilogue_relu = n->epilogue_dropout = NULL;
+        if (shares_input(l, g, i)) {
+            const nn_node *r = &g->nodes[root_of(l, g, i)];
+            n->y = r->y;
+            n->dy = r->dy;
+        }
+    }
+    for (int i = 0; i < g->n_nodes; i++)
+        if (l->into[i] >= 0) {
+            nn_node *p = &g->nodes[l->into[i]];
+            *(part_of(&g->nodes[i]) == NN_EPILOGUE_RELU ? &p->epilogue_relu
+                                                        : &p->epilogue_dropout) = &g->nodes[i];
+        }
+}
+
+/* Each node's inputs x[k] and input gradients dx[k]; walking the nodes in backward order,
+ * the first writer of each dy buffer overwrites it (dx_overwrite), later ones add.
+ * `written` is scratch of n_nodes flags, all false. */
+static void wire_inputs(nn_graph *g, const layout *l, bool *written)
+{
+    written[root_of(l, g, g->output)] = true; /* the loss writes the output's gradient */
+    for (int i = g->n_nodes - 1; i >= 1; i--) {
+        nn_node *n = &g->nodes[i];
+        for (int k = 0; k < n->n_in; k++) {
+            const nn_node *src = &g->nodes[n->in[k]];
+            n->x[k] = src->y;
+            n->dx[k] = l->grad[i] && !shares_input(l, g, i) ? src->dy : NULL;
+            n->dx_overwrite[k] = false;
+            if (n->dx[k]) {
+                int r = root_of(l, g, n->in[k]);
+                n->dx_overwrite[k] = !written[r];
+                written[r] = true;
+            }
+        }
+    }
 }
 
 nn_status nn_graph_plan(nn_graph *g, int batch, int optim_slots, nn_error *err)
@@ -293,93 +420,10 @@ nn_status nn_graph_plan(nn_graph *g, int batch, int optim_slots, nn_error *err)
     g->n_slots = optim_slots;
     g->n_weights = l.n_weights;
     g->n_trainable = l.n_trainable;
-
-    /* carve: a buffer of 0 bytes is NULL; a dy buffer goes to every node that uses it */
-    char *base = mem;
-    g->activation_bytes = 0;
-    for (int i = 0; i < g->n_nodes; i++) {
-        nn_node *n = &g->nodes[i];
-        n->y = NULL;
-        n->scratch = NULL;
-        n->dy = l.dy[i] >= 0 ? (float *)(base + l.buf[l.dy[i]].offset) : NULL;
-    }
-    for (int b = 0; b < l.n; b++) {
-        const buffer *u = &l.buf[b];
-        void *p = u->bytes ? base + u->offset : NULL;
-        if (u->what >= OUTPUT)
-            g->activation_bytes += align_up(u->bytes);
-        switch (u->what) {
-        case WEIGHTS:
-            g->weights = p;
-            break;
-        case GRADS:
-            g->grads = p;
-            break;
-        case SLOTS:
-            g->slots = p;
-            break;
-        case OUTPUT:
-            g->nodes[u->node].y = p;
-            break;
-        case SCRATCH:
-            g->nodes[u->node].scratch = p;
-            break;
-        case OUTPUT_GRAD: /* set above */
-            break;
-        }
-    }
-
-    /* parameters: trainable prefix, then the rest, each in node order */
-    size_t off_train = 0, off_fixed = l.n_trainable;
-    for (int i = 0; i < g->n_nodes; i++)
-        for (int p = 0; p < g->nodes[i].n_params; p++) {
-            nn_param *pr = &g->nodes[i].param[p];
-            size_t numel = nn_shape_numel(&pr->shape);
-            if (pr->trainable) {
-                pr->w = g->weights + off_train;
-                pr->g = g->grads + off_train;
-                off_train += numel;
-            } else {
-                pr->w = g->weights + off_fixed;
-                pr->g = NULL;
-                off_fixed += numel;
-            }
-        }
-
-    /* views and fused nodes share their root's buffers; the epilogues */
-    for (int i = 0; i < g->n_nodes; i++) {
-        nn_node *n = &g->nodes[i];
-        n->fused = l.into[i] >= 0;
-        n->epilogue_relu = n->epilogue_dropout = NULL;
-        if (shares_input(&l, g, i)) {
-            const nn_node *r = &g->nodes[root_of(&l, g, i)];
-            n->y = r->y;
-            n->dy = r->dy;
-        }
-    }
-    for (int i = 0; i < g->n_nodes; i++)
-        if (l.into[i] >= 0) {
-            nn_node *p = &g->nodes[l.into[i]];
-            *(part_of(&g->nodes[i]) == NN_EPILOGUE_RELU ? &p->epilogue_relu
-                                                        : &p->epilogue_dropout) = &g->nodes[i];
-        }
-
-    /* inputs and gradient wiring; overwrite flags in backward execution order */
-    written[root_of(&l, g, g->output)] = true; /* the loss writes the output's gradient */
-    for (int i = g->n_nodes - 1; i >= 1; i--) {
-        nn_node *n = &g->nodes[i];
-        for (int k = 0; k < n->n_in; k++) {
-            const nn_node *src = &g->nodes[n->in[k]];
-            n->x[k] = src->y;
-            n->dx[k] = l.grad[i] && !shares_input(&l, g, i) ? src->dy : NULL;
-            n->dx_overwrite[k] = false;
-            if (n->dx[k]) {
-                int r = root_of(&l, g, n->in[k]);
-                n->dx_overwrite[k] = !written[r];
-                written[r] = true;
-            }
-        }
-    }
+    carve_buffers(g, &l, mem);
+    place_params(g, &l);
+    share_and_fuse(g, &l);
+    wire_inputs(g, &l, written);
     free(written);
     layout_free(&l);
     return NN_OK;

@@ -1,4 +1,5 @@
-/* summary.c — model.summary() as tf.keras 2.1 prints it (reference row 24).
+/* summary.c — model.summary() as tf.keras 2.x prints it (keras/utils/layer_utils.py,
+ * print_summary; docs/keras-rules.md).
  *
  * Chain-like models: 65 columns, stops at 45%, 85%, 100%. Branching models: 98 columns,
  * stops at 33%, 55%, 67%, 100%, with a "Connected to" column listing name[0][0] of each

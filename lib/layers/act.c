@@ -5,7 +5,7 @@
  *   tanh     y = tanh z                dz = dy · (1 - y²)
  *   softmax  y_i = e^(z_i - m) / Σ_j e^(z_j - m), m = max z    dz_i = y_i (dy_i - Σ_j dy_j y_j)
  *
- * ReLU is the one the notebook's nets run on every element of every layer, so its two
+ * ReLU is the one the MLP and CNN configs run on every element of most layers, so its two
  * loops are vectorised clones (tensor/vec.h); the others call libm and stay scalar.
  */
 #include "layers/act.h"

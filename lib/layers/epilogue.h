@@ -1,6 +1,7 @@
 /* epilogue.h — ReLU and dropout applied by the layer before them, inside its own pass.
  *
- * In the notebook's blocks BatchNormalization -> Activation(relu) -> Dropout, the two
+ * In residual blocks such as configs/resnet10.yaml's, BatchNormalization ->
+ * Activation(relu) -> Dropout, the two
  * elementwise layers each cost a pass over the whole [rows, C] tensor forward and another
  * backward, as much memory traffic as the batch normalization itself (on the per-pixel
  * CIFAR net every pass moves 64 MiB). So the planner (graph/plan.c) lets a layer whose ops

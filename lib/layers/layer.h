@@ -51,10 +51,10 @@ typedef enum nn_init_kind {
 
 typedef struct nn_param {
     char name[24];       /* Keras name: kernel, bias, gamma, beta, moving_mean, ... */
-    nn_shape shape;      /* Keras shape: dense kernel [in, out] */
+    nn_shape shape;      /* Keras shape: dense kernel [in, out], conv2d [kh, kw, in, out] */
     bool trainable;
     nn_init_kind init;
-    int fan_in, fan_out; /* for glorot */
+    int fan_in, fan_out; /* for the initializers that scale by fans (glorot) */
     float *w;            /* values [numel(shape)], set by the planner */
     float *g;            /* gradient, same size; NULL when not trainable */
 } nn_param;
@@ -80,7 +80,12 @@ struct nn_node {
     bool dx_overwrite[NN_MAX_INPUTS];
     float *y;
     float *dy;                       /* NULL when nothing upstream needs gradients */
-    void *scratch;                   /* ops->scratch_bytes(node, planned batch) bytes */
+    void *scratch;                   /* ops->scratch_bytes(node, planned batch) bytes, this
+                                        node's own: kept from forward to backward */
+    void *workspace;                 /* the graph's one shared work space, at least
+                                        ops->workspace_bytes(node, planned batch) bytes;
+                                        every layer uses it in turn, so it holds nothing
+                                        from one forward or backward call to the next */
 
     /* Set when the loss applies this node's softmax itself (fused cross-entropy): forward
      * leaves logits in y, the loss turns them into probabilities and writes dlogits into
@@ -116,8 +121,12 @@ struct nn_layer_ops {
     /* in_shape[] is set; sets n->shape and declares parameters (nn_node_add_param).
      * Shape errors are NN_E_CONFIG at n->mark. */
     nn_status (*infer)(nn_node *n, nn_error *err);
-    /* Optional: scratch bytes needed for `batch` rows. */
+    /* Optional: scratch bytes needed for `batch` rows (the node's own memory). */
     size_t (*scratch_bytes)(const nn_node *n, int batch);
+    /* Optional: bytes of the shared work space one forward or backward call needs for
+     * `batch` rows (an im2col buffer). The planner allocates the largest request of any
+     * layer once and hands the same block to every layer (node->workspace). */
+    size_t (*workspace_bytes)(const nn_node *n, int batch);
     /* Forward FLOPs per sample (a multiply-add counts 2). */
     double (*flops)(const nn_node *n);
     void (*forward)(nn_node *n, const nn_ctx *ctx);
@@ -132,7 +141,16 @@ struct nn_layer_ops {
     nn_epilogue_part (*epilogue_part)(const nn_node *n);
 };
 
-/* Declares a parameter; returns it (NULL when the node already has NN_MAX_PARAMS). */
+/* Declares a parameter whose fans are stated by the layer (a conv2d kernel
+ * [kh, kw, in, out]: fan_in = kh·kw·in, fan_out = kh·kw·out); returns it (NULL when the
+ * node already has NN_MAX_PARAMS). */
+nn_param *nn_node_add_param_fans(nn_node *n, const char *name, nn_shape shape, bool trainable,
+                                 nn_init_kind init, int fan_in, int fan_out);
+
+/* As nn_node_add_param_fans, with the fans Keras computes from the shape alone
+ * (initializers_v2.py, _compute_fans): rank 0: 1 and 1; rank 1: dim[0] both; rank 2:
+ * dim[0] and dim[1] (a dense kernel [in, out]); higher ranks: the product of the leading
+ * dims (the receptive field) times the last two. */
 nn_param *nn_node_add_param(nn_node *n, const char *name, nn_shape shape, bool trainable,
                             nn_init_kind init);
 
@@ -140,7 +158,8 @@ nn_param *nn_node_add_param(nn_node *n, const char *name, nn_shape shape, bool t
 size_t nn_node_in_numel(const nn_node *n, int k);
 size_t nn_node_numel(const nn_node *n);
 
-/* The registry: every layer type, NULL-terminated, and the list of YAML names. */
+/* The registry: every layer type, NULL-terminated, and the list of YAML names in the same
+ * order (both made from one table in registry.c). */
 extern const nn_layer_ops *const nn_layer_registry[];
 extern const char *const nn_layer_names[];
 const nn_layer_ops *nn_layer_find(const char *type);

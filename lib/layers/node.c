@@ -4,8 +4,8 @@
 #include "core/util.h"
 #include "layers/layer.h"
 
-nn_param *nn_node_add_param(nn_node *n, const char *name, nn_shape shape, bool trainable,
-                            nn_init_kind init)
+nn_param *nn_node_add_param_fans(nn_node *n, const char *name, nn_shape shape, bool trainable,
+                                 nn_init_kind init, int fan_in, int fan_out)
 {
     if (n->n_params >= NN_MAX_PARAMS)
         return NULL;
@@ -15,14 +15,25 @@ nn_param *nn_node_add_param(nn_node *n, const char *name, nn_shape shape, bool t
     p->shape = shape;
     p->trainable = trainable;
     p->init = init;
-    /* Keras _compute_fans for a 2-D kernel: fan_in = shape[0], fan_out = shape[1]. */
-    if (shape.rank >= 2) {
-        p->fan_in = shape.dim[0];
-        p->fan_out = shape.dim[1];
-    } else {
-        p->fan_in = p->fan_out = shape.rank == 1 ? shape.dim[0] : 1;
-    }
+    p->fan_in = fan_in;
+    p->fan_out = fan_out;
     return p;
+}
+
+nn_param *nn_node_add_param(nn_node *n, const char *name, nn_shape shape, bool trainable,
+                            nn_init_kind init)
+{
+    int fan_in = 1, fan_out = 1;
+    if (shape.rank == 1) {
+        fan_in = fan_out = shape.dim[0];
+    } else if (shape.rank >= 2) {
+        int field = 1; /* the receptive field: every axis before the last two */
+        for (int k = 0; k < shape.rank - 2; k++)
+            field *= shape.dim[k];
+        fan_in = field * shape.dim[shape.rank - 2];
+        fan_out = field * shape.dim[shape.rank - 1];
+    }
+    return nn_node_add_param_fans(n, name, shape, trainable, init, fan_in, fan_out);
 }
 
 size_t nn_node_in_numel(const nn_node *n, int k)

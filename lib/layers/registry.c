@@ -1,15 +1,27 @@
 /* registry.c — the table of layer types, looked up once per layer at build time.
- * A test walks it: names unique, every entry complete, every entry gradient-checked. */
+ *
+ * A new layer type is one file with its nn_layer_ops and one line in LAYERS below: the
+ * ops table and its YAML name. The registry and the name list (for suggestions) are both
+ * made from that line, so they cannot fall out of step; a test walks the registry: names
+ * unique and equal to each ops->type, every entry complete, every entry gradient-checked.
+ */
 #include "layers/layer.h"
 
-extern const nn_layer_ops nn_dense_ops, nn_flatten_ops, nn_reshape_ops, nn_activation_ops,
-    nn_dropout_ops, nn_batch_norm_ops, nn_add_ops;
+#define LAYERS(X)                                                                              \
+    X(nn_dense_ops, "dense")                                                                   \
+    X(nn_flatten_ops, "flatten")                                                               \
+    X(nn_reshape_ops, "reshape")                                                               \
+    X(nn_activation_ops, "activation")                                                         \
+    X(nn_dropout_ops, "dropout")                                                               \
+    X(nn_batch_norm_ops, "batch_normalization")                                                \
+    X(nn_add_ops, "add")
 
-const nn_layer_ops *const nn_layer_registry[] = {
-    &nn_dense_ops,   &nn_flatten_ops,    &nn_reshape_ops, &nn_activation_ops,
-    &nn_dropout_ops, &nn_batch_norm_ops, &nn_add_ops,     NULL,
-};
+#define DECLARE(ops, name) extern const nn_layer_ops ops;
+#define ENTRY(ops, name) &ops,
+#define NAME(ops, name) name,
 
-const char *const nn_layer_names[] = {
-    "dense", "flatten", "reshape", "activation", "dropout", "batch_normalization", "add", NULL,
-};
+LAYERS(DECLARE)
+
+const nn_layer_ops *const nn_layer_registry[] = {LAYERS(ENTRY) NULL};
+
+const char *const nn_layer_names[] = {LAYERS(NAME) NULL};

@@ -229,6 +229,9 @@ static void print_memory(FILE *out, const nn_experiment *ex, const nn_graph *g,
             "backward; reused once a layer's gradient is used up");
     fprintf(out, row, "work space", "", bytes_text(m->scratch, b, sizeof b),
             "batch-norm statistics, partial sums of gradients");
+    if (m->workspace > 0)
+        fprintf(out, row, "shared work space", "", bytes_text(m->workspace, b, sizeof b),
+                "one buffer the layers use in turn (im2col)");
     fprintf(out, "  %-18s %15s  %10s\n", "total", "", bytes_text(m->total, b, sizeof b));
 
     const dataset_facts *f = &FACTS[ex->data.dataset];
@@ -268,7 +271,7 @@ nn_status nn_check(const nn_run_options *o, FILE *out, nn_error *err)
                               &m, node_bytes, err);
     if (!st) {
         nn_graph_summary(g, out);
-        size_t layer_bytes = m.outputs + m.output_grads + m.scratch;
+        size_t layer_bytes = m.outputs + m.output_grads + m.scratch + m.workspace;
         print_costs(out, g, ex.fit.batch_size, node_bytes, layer_bytes);
         print_memory(out, &ex, g, &m);
     }

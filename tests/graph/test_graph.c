@@ -358,6 +358,81 @@ static void test_plan_fuses_relu_and_dropout(void **state)
         assert_string_equal(fused_names(cases[k].yaml, false, buf, sizeof buf), cases[k].fused);
 }
 
+/* The shared workspace: one block of the largest request, the same for every node,
+ * apart from every other buffer, counted by nn_graph_measure. Two dense layers are given
+ * a request each through copies of their ops. */
+static nn_layer_ops ws_small, ws_large;
+
+static size_t small_request(const nn_node *n, int batch)
+{
+    (void)n;
+    return 1000 + (size_t)batch;
+}
+
+static size_t large_request(const nn_node *n, int batch)
+{
+    (void)n;
+    return 3000 + 10 * (size_t)batch;
+}
+
+static void test_plan_shared_workspace(void **state)
+{
+    (void)state;
+    built b = build("input: [3]\nlayers:\n  - {name: a, dense: 4}\n  - {name: b, dense: 4}\n"
+                    "  - dense: 2\n");
+    assert_int_equal(b.st, NN_OK);
+    nn_graph *g = b.g;
+    nn_error err;
+    nn_graph_memory none, with;
+    size_t per_node[4];
+    assert_int_equal(nn_graph_measure(g, 5, 0, &none, NULL, &err), NN_OK);
+    assert_int_equal(none.workspace, 0);
+    assert_int_equal(nn_graph_plan(g, 5, 0, &err), NN_OK);
+    for (int i = 0; i < g->n_nodes; i++)
+        assert_null(g->nodes[i].workspace);
+
+    ws_small = *g->nodes[1].ops;
+    ws_small.workspace_bytes = small_request;
+    ws_large = *g->nodes[2].ops;
+    ws_large.workspace_bytes = large_request;
+    g->nodes[1].ops = &ws_small;
+    g->nodes[2].ops = &ws_large;
+    assert_int_equal(nn_graph_measure(g, 5, 0, &with, per_node, &err), NN_OK);
+    assert_int_equal(with.workspace, 3072); /* 3050 bytes, rounded up to 64 */
+    assert_int_equal(with.total, none.total + 3072);
+    assert_int_equal(with.outputs, none.outputs);
+    assert_int_equal(with.scratch, none.scratch);
+    /* the per-layer table shows it at the layer that asks for the most */
+    nn_graph_memory again;
+    size_t plain[4];
+    g->nodes[2].ops = g->nodes[3].ops;
+    assert_int_equal(nn_graph_measure(g, 5, 0, &again, plain, &err), NN_OK);
+    assert_int_equal(again.workspace, 1024); /* the small request alone: 1005 -> 1024 */
+    g->nodes[2].ops = &ws_large;
+    assert_int_equal(per_node[2] - plain[2], 3072);
+    assert_int_equal(per_node[1] + 1024, plain[1]);
+
+    assert_int_equal(nn_graph_plan(g, 5, 0, &err), NN_OK);
+    assert_int_equal(g->memory_bytes, with.total);
+    char *ws = g->nodes[0].workspace;
+    assert_non_null(ws);
+    assert_true((uintptr_t)ws % 64 == 0);
+    for (int i = 0; i < g->n_nodes; i++) {
+        const nn_node *n = &g->nodes[i];
+        assert_ptr_equal(n->workspace, ws);
+        /* nothing else lives in it */
+        const char *y = (const char *)n->y, *dy = (const char *)n->dy;
+        size_t bytes = 5 * nn_node_numel(n) * sizeof(float);
+        assert_true(y + bytes <= ws || y >= ws + 3050);
+        assert_true(!dy || dy + bytes <= ws || dy >= ws + 3050);
+        const char *s = n->scratch;
+        assert_true(!s || s < ws || s >= ws + 3050);
+    }
+    const char *w = (const char *)g->weights, *gr = (const char *)g->grads;
+    assert_true(w + g->n_weights * sizeof(float) <= ws && gr + g->n_trainable * sizeof(float) <= ws);
+    release(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -370,6 +445,7 @@ int main(void)
         cmocka_unit_test(test_plan_overwrite_and_views),
         cmocka_unit_test(test_batch_norm_params_after_trainable),
         cmocka_unit_test(test_plan_fuses_relu_and_dropout),
+        cmocka_unit_test(test_plan_shared_workspace),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

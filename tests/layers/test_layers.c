@@ -112,7 +112,41 @@ static void test_registry_is_complete(void **state)
             fail_msg("layer type '%s' has no gradient-check case", ops->type);
     }
     assert_null(nn_layer_names[n]);
-    assert_null(nn_layer_find("conv2d"));
+    assert_null(nn_layer_find("no_such_layer"));
+}
+
+/* Parameters carry the fans their initializer scales by: Keras's rule from the shape
+ * (initializers_v2.py, _compute_fans), unless the layer states them. */
+static void test_param_fans(void **state)
+{
+    (void)state;
+    static const struct {
+        int rank, dim[4], fan_in, fan_out;
+    } fans[] = {
+        {0, {0}, 1, 1},
+        {1, {7}, 7, 7},
+        {2, {5, 3}, 5, 3},                 /* dense kernel [in, out] */
+        {3, {4, 5, 3}, 20, 12},            /* conv1d kernel [k, in, out] */
+        {4, {3, 2, 5, 7}, 30, 42},         /* conv2d kernel [kh, kw, in, out] */
+    };
+    nn_node n;
+    for (size_t c = 0; c < sizeof fans / sizeof fans[0]; c++) {
+        memset(&n, 0, sizeof n);
+        nn_param *p = nn_node_add_param(&n, "kernel", nn_shape_make(fans[c].rank, fans[c].dim),
+                                        true, NN_INIT_GLOROT_UNIFORM);
+        assert_non_null(p);
+        assert_int_equal(p->fan_in, fans[c].fan_in);
+        assert_int_equal(p->fan_out, fans[c].fan_out);
+    }
+    memset(&n, 0, sizeof n);
+    nn_param *p = nn_node_add_param_fans(&n, "kernel", nn_shape_make(2, (int[]){9, 4}), true,
+                                         NN_INIT_GLOROT_UNIFORM, 11, 13);
+    assert_int_equal(p->fan_in, 11);
+    assert_int_equal(p->fan_out, 13);
+    for (int k = 1; k < NN_MAX_PARAMS; k++)
+        assert_non_null(nn_node_add_param(&n, "b", nn_shape_make(1, (int[]){1}), true,
+                                          NN_INIT_ZEROS));
+    assert_null(nn_node_add_param(&n, "c", nn_shape_make(1, (int[]){1}), true, NN_INIT_ZEROS));
 }
 
 static void test_gradients(void **state)
@@ -454,6 +488,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_registry_is_complete),
+        cmocka_unit_test(test_param_fans),
         cmocka_unit_test(test_gradients),
         cmocka_unit_test(test_checker_catches_errors),
         cmocka_unit_test(test_dropout_masks),

@@ -337,7 +337,8 @@ static void test_measure_matches_plan(void **state)
                 if (m.total != g->memory_bytes)
                     fail_msg("%s batch %d: measured %zu bytes, planned %zu", files[i],
                              batches[b], m.total, g->memory_bytes);
-                assert_int_equal(m.outputs + m.output_grads + m.scratch, g->activation_bytes);
+                assert_int_equal(m.outputs + m.output_grads + m.scratch + m.workspace,
+                                 g->activation_bytes);
                 size_t sum = 0;
                 for (int n = 0; n < g->n_nodes; n++)
                     sum += per_node[n];
